@@ -1,0 +1,39 @@
+# metareview: two commands on a fresh machine.
+#   make demo   set up, then run the flagship analysis on the embedded SQLite default
+#   make test   set up, then run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+DEMO_OUT ?= demo-out
+
+.PHONY: setup test demo bench fixtures clean system-deps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[all,test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# System packages the tests need (headless Chromium for the web app's browser tests).
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: setup system-deps
+	$(PY) -m pytest
+
+demo: setup
+	$(VENV)/bin/metareview demo --out $(DEMO_OUT)
+
+bench: setup
+	$(PY) bench/run_all.py
+
+# Regenerate the metafor reference fixtures (needs R: apt-get install r-base-core
+# r-cran-metafor r-cran-metadat r-cran-lme4 r-cran-jsonlite). CI never runs this.
+fixtures:
+	cd tests/reference && for f in make_fixtures_*.R; do Rscript "$$f" || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
