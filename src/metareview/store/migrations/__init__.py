@@ -1,0 +1,1 @@
+"""Alembic migration environment of the review store (run by :func:`metareview.store.upgrade`)."""
