@@ -1,0 +1,628 @@
+"""The analysis plan: a TOML file read and validated in one place.
+
+A plan names the data files and how their columns map onto metafor's argument names, and,
+for each outcome, the effect size measure, the model, subgroups, moderators, sensitivity
+analyses, small-study/publication bias tests, the scale to report on, the reviewer's GRADE
+judgements and, optionally, a published result to compare with. A minimal plan::
+
+    [plan]
+    title = "BCG vaccine against tuberculosis"
+
+    [data.bcg]
+    file = "dat_bcg.csv"
+    study = "author"
+    columns = { ai = "tpos", bi = "tneg", ci = "cpos", di = "cneg" }
+
+    [outcomes.tb]
+    data = "bcg"
+    measure = "RR"
+    transf = "exp"
+
+Every key is checked against the constraint table :data:`metareview.plan_schema.PLAN_SCHEMA`
+by one validator, which writes every message. A mistake raises
+:class:`~metareview.errors.PlanError` naming the plan file, the line of the offending key
+(``tomllib`` reports no line numbers, so :func:`locate_keys` finds them by scanning the text
+for each key under its table header), the key, and what is allowed there. Unknown keys are
+errors: a typo is never silently ignored.
+
+Examples
+--------
+>>> text = '[plan]\\ntitle = "x"\\n[data.d]\\nfile = "d.csv"\\nstudy = "s"\\n'
+>>> locate_keys(text)[("data", "d", "study")]
+5
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from metareview.errors import PlanError
+from metareview.plan_schema import (
+    PLAN_SCHEMA,
+    Constraint,
+    ListOf,
+    Named,
+    OneOrList,
+    Options,
+    Table,
+)
+
+__all__ = [
+    "BiasSpec",
+    "DataSource",
+    "GradeSpec",
+    "Judgement",
+    "ModelSpec",
+    "ModeratorSpec",
+    "OutcomeSpec",
+    "Plan",
+    "PublishedSpec",
+    "SensitivitySpec",
+    "SubgroupSpec",
+    "load_plan",
+    "locate_keys",
+    "parse_plan",
+    "validate_plan",
+]
+
+KeyPath = tuple[str, ...]
+
+#: measures on which a correlation between pre and post (``ri``) must be assumed
+RI_MEASURES = ("SMCC", "SMCR", "SMCRH", "MC", "ROMC")
+
+
+# --- locating keys in the text -------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*\[\[?\s*(?P<key>[^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEYLINE = re.compile(r"^\s*(?P<key>(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*=(?P<rest>.*)$")
+_INLINE_KEY = re.compile(r"[{,]\s*(?P<key>[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*=")
+
+
+def _split_key(dotted: str) -> KeyPath:
+    parts = re.findall(r"\"[^\"]*\"|'[^']*'|[^.\s]+", dotted)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+def _strip_strings(text: str) -> str:
+    """Blank out string contents so '=' or '{' inside a string cannot fool the scanner."""
+    return re.sub(r"\"(?:[^\"\\]|\\.)*\"|'[^']*'", lambda m: '""', text)
+
+
+def locate_keys(text: str) -> dict[KeyPath, int]:
+    """Map every key path of a TOML document to the 1-based line where it is written.
+
+    Table headers register their own path (and any implicit parent tables); ``key = value``
+    lines register the header path plus the (possibly dotted) key; keys of a one-line inline
+    table register beneath their parent key. The first occurrence wins.
+
+    Parameters
+    ----------
+    text : str
+        The TOML source.
+
+    Returns
+    -------
+    dict
+        Key path (tuple of str) -> line number.
+    """
+    lines: dict[KeyPath, int] = {}
+    header: KeyPath = ()
+    in_multiline = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if in_multiline:
+            if raw.count('"""') % 2 == 1 or raw.count("'''") % 2 == 1:
+                in_multiline = False
+            continue
+        if raw.strip().startswith("#") or not raw.strip():
+            continue
+        match = _HEADER.match(raw)
+        if match and "=" not in raw.split("#")[0]:
+            header = _split_key(match.group("key"))
+            for i in range(1, len(header) + 1):
+                lines.setdefault(header[:i], number)
+            continue
+        match = _KEYLINE.match(raw)
+        if not match:
+            continue
+        path = header + _split_key(match.group("key"))
+        for i in range(len(header) + 1, len(path) + 1):
+            lines.setdefault(path[:i], number)
+        rest = match.group("rest")
+        if rest.count('"""') % 2 == 1 or rest.count("'''") % 2 == 1:
+            in_multiline = True
+            continue
+        stripped = _strip_strings(rest)
+        if "{" in stripped:
+            # one level of inline table, keys possibly nested one level further
+            _locate_inline(stripped, path, number, lines)
+    return lines
+
+
+def _locate_inline(rest: str, path: KeyPath, number: int, lines: dict[KeyPath, int]) -> None:
+    stack: list[KeyPath] = []  # the paths of the inline tables open at this point
+    last = path
+    i = 0
+    while i < len(rest):
+        ch = rest[i]
+        if ch == "{":
+            stack.append(last)
+        elif ch == "}" and stack:
+            stack.pop()
+        if ch in "{," and stack:
+            match = _INLINE_KEY.match(rest, i)
+            if match:
+                last = stack[-1] + _split_key(match.group("key"))
+                lines.setdefault(last, number)
+                i = match.end()
+                continue
+        i += 1
+
+
+def _line_of(lines: Mapping[KeyPath, int], path: KeyPath) -> int | None:
+    """The line of *path* or, failing that, of its nearest written ancestor."""
+    clean = tuple(p for p in path if isinstance(p, str))
+    for end in range(len(clean), 0, -1):
+        if clean[:end] in lines:
+            return lines[clean[:end]]
+    return None
+
+
+# --- the validator ---------------------------------------------------------------------------
+
+
+def _dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+class _Validator:
+    """Walks a parsed plan against the constraint table; every message is written here."""
+
+    def __init__(self, file: str, lines: Mapping[KeyPath, int]) -> None:
+        self.file = file
+        self.lines = lines
+
+    def fail(self, path: KeyPath, message: str, hint: str | None = None) -> PlanError:
+        return PlanError(
+            message,
+            file=self.file,
+            line=_line_of(self.lines, path),
+            key=_dotted(path) or None,
+            hint=hint,
+        )
+
+    def _suggest(self, value: Any, options: Any) -> str | None:
+        if not isinstance(value, str):
+            return None
+        close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.5)
+        if not close:
+            lowered = {str(o).lower(): o for o in options}
+            if value.lower() in lowered:
+                close = [lowered[value.lower()]]
+        return f"did you mean '{close[0]}'?" if close else None
+
+    def check(self, value: Any, constraint: Constraint, path: KeyPath) -> None:
+        if isinstance(constraint, Table):
+            self._table(value, constraint, path)
+        elif isinstance(constraint, Named):
+            self._named(value, constraint, path)
+        elif isinstance(constraint, OneOrList) and constraint.item.check(value):
+            return
+        elif isinstance(constraint, ListOf):
+            self._list(value, constraint, path)
+        elif not constraint.check(value):
+            hint = None
+            if isinstance(constraint, Options):
+                hint = self._suggest(value, constraint.options)
+            raise self.fail(
+                path, f"{_dotted(path)} must be {constraint.describe()}; got {value!r}", hint
+            )
+
+    def _list(self, value: Any, constraint: ListOf, path: KeyPath) -> None:
+        if not constraint.check(value):
+            hint = None
+            if isinstance(constraint.item, Options):
+                hint = self._suggest(value, constraint.item.options)
+            raise self.fail(
+                path, f"{_dotted(path)} must be {constraint.describe()}; got {value!r}", hint
+            )
+        for i in constraint.bad_items(value):
+            hint = None
+            if isinstance(constraint.item, Options):
+                hint = self._suggest(value[i], constraint.item.options)
+            raise self.fail(
+                path,
+                f"{_dotted(path)}[{i}] must be {constraint.item.describe()}; got {value[i]!r}",
+                hint,
+            )
+
+    def _table(self, value: Any, constraint: Table, path: KeyPath) -> None:
+        if not constraint.check(value):
+            what = "true, false or a table" if constraint.allow_bool else "a table"
+            raise self.fail(path, f"{_dotted(path) or 'the plan'} must be {what}; got {value!r}")
+        if not isinstance(value, dict):
+            return
+        for key in value:
+            if key not in constraint.fields:
+                where = f"[{_dotted(path)}]" if path else "the top level"
+                raise self.fail(
+                    path + (key,),
+                    f"unknown key '{key}' in {where}; allowed: {', '.join(constraint.fields)}",
+                    self._suggest(key, constraint.fields),
+                )
+        for key, sub in constraint.fields.items():
+            if key in value:
+                self.check(value[key], sub, path + (key,))
+            elif sub.required:
+                where = f"[{_dotted(path)}]" if path else "the plan"
+                raise self.fail(
+                    path + (key,),
+                    f"{where} is missing the required key '{key}' ({sub.describe()})",
+                )
+
+    def _named(self, value: Any, constraint: Named, path: KeyPath) -> None:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"{_dotted(path)} must be {constraint.describe()}; got {value!r}")
+        if len(value) < constraint.min_len:
+            raise self.fail(path, f"[{_dotted(path)}] needs at least {constraint.min_len} entry")
+        for key, sub in value.items():
+            if constraint.allowed_keys is not None and key not in constraint.allowed_keys:
+                raise self.fail(
+                    path + (key,),
+                    f"unknown key '{key}' in [{_dotted(path)}]; allowed: "
+                    + ", ".join(constraint.allowed_keys),
+                    self._suggest(key, constraint.allowed_keys),
+                )
+            if not re.match(constraint.key_pattern, key):
+                raise self.fail(
+                    path + (key,),
+                    f"the name '{key}' in [{_dotted(path)}] must start with a letter and use "
+                    "only letters, digits, '_' and '-'",
+                )
+            self.check(sub, constraint.value, path + (key,))
+
+
+def validate_plan(raw: Mapping[str, Any], *, file: str = "<plan>", text: str = "") -> None:
+    """Check a parsed plan against :data:`~metareview.plan_schema.PLAN_SCHEMA`.
+
+    Parameters
+    ----------
+    raw : mapping
+        The plan as parsed by :mod:`tomllib`.
+    file : str, keyword-only
+        The plan's file name, for messages.
+    text : str, keyword-only
+        The plan's source, used to find line numbers.
+
+    Raises
+    ------
+    PlanError
+        The first mistake found, with file, line, key and what is allowed.
+    """
+    validator = _Validator(file, locate_keys(text))
+    validator.check(dict(raw), PLAN_SCHEMA, ())
+    _check_cross_references(raw, validator)
+
+
+def _check_cross_references(raw: Mapping[str, Any], v: _Validator) -> None:
+    """Rules between keys that a per-key constraint cannot express."""
+    data_names = list(raw["data"])
+    for name, outcome in raw["outcomes"].items():
+        base = ("outcomes", name)
+        if outcome["data"] not in raw["data"]:
+            raise v.fail(
+                base + ("data",),
+                f"outcomes.{name}.data names '{outcome['data']}', which is not a data source; "
+                f"defined: {', '.join(data_names)}",
+                v._suggest(outcome["data"], data_names),
+            )
+        measure = outcome["measure"]
+        ri = outcome.get("sensitivity", {}).get("ri") if isinstance(
+            outcome.get("sensitivity"), dict
+        ) else None
+        if ri is not None and measure not in RI_MEASURES:
+            raise v.fail(
+                base + ("sensitivity", "ri"),
+                f"an ri grid applies only to the measures {', '.join(RI_MEASURES)}; "
+                f"this outcome's measure is {measure}",
+                "remove the ri key or change the measure",
+            )
+        transf = outcome.get("transf", "none")
+        if transf in ("ipft", "ipft.hm") and measure != "PFT":
+            raise v.fail(
+                base + ("transf",),
+                f"transf '{transf}' inverts the Freeman-Tukey transformation and needs "
+                f"measure PFT; got measure {measure}",
+            )
+        if transf == "ilogit" and measure not in ("PLO", "GEN"):
+            raise v.fail(
+                base + ("transf",),
+                f"transf 'ilogit' inverts the logit and needs measure PLO; got {measure}",
+            )
+        if transf == "ztor" and measure not in ("ZCOR", "GEN"):
+            raise v.fail(
+                base + ("transf",),
+                f"transf 'ztor' inverts Fisher's z and needs measure ZCOR; got {measure}",
+            )
+        published = outcome.get("published")
+        if published is not None:
+            lb, est, ub = published["ci_lb"], published["estimate"], published["ci_ub"]
+            if not lb <= est <= ub:
+                raise v.fail(
+                    base + ("published", "estimate"),
+                    f"published estimate {est} must lie within its CI [{lb}, {ub}]",
+                )
+        grade = outcome.get("grade", {})
+        if grade.get("upgrade", "none") != "none" and "upgrade_reason" not in grade:
+            raise v.fail(
+                base + ("grade", "upgrade"),
+                "an upgrade needs an upgrade_reason (large effect, dose-response, "
+                "plausible confounding)",
+            )
+
+
+# --- the validated plan ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A reviewer's GRADE judgement for one domain."""
+
+    rating: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """A data file and the mapping of metafor argument names to its columns."""
+
+    name: str
+    file: Path
+    study: str
+    columns: Mapping[str, str]
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The model: estimators tried in order (a fallback chain), the test and the CI level."""
+
+    methods: tuple[str, ...] = ("REML",)
+    test: str = "z"
+    level: float = 95.0
+
+
+@dataclass(frozen=True)
+class SubgroupSpec:
+    name: str
+    column: str
+    tau2: str = "separate"
+
+
+@dataclass(frozen=True)
+class ModeratorSpec:
+    name: str
+    formula: str
+
+
+@dataclass(frozen=True)
+class SensitivitySpec:
+    leave_one_out: bool = False
+    influence: bool = False
+    cumulative: str | None = None
+    estimators: tuple[str, ...] = ()
+    ri: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class BiasSpec:
+    egger: bool = False
+    begg: bool = False
+    trim_and_fill: bool = False
+    fail_safe_n: bool = False
+
+
+@dataclass(frozen=True)
+class GradeSpec:
+    """The reviewer's part of a GRADE assessment (the domains the tool cannot judge)."""
+
+    design: str = "rct"
+    judgements: Mapping[str, Judgement] = field(default_factory=dict)
+    upgrade: str = "none"
+    upgrade_reason: str | None = None
+    threshold: float | None = None
+    ois: int | None = None
+    participants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishedSpec:
+    """A published pooled result to compare with (on the reporting scale)."""
+
+    estimate: float
+    ci_lb: float
+    ci_ub: float
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """Everything to run for one outcome."""
+
+    name: str
+    label: str
+    data: str
+    measure: str
+    transf: str = "none"
+    model: ModelSpec = field(default_factory=ModelSpec)
+    subgroups: tuple[SubgroupSpec, ...] = ()
+    moderators: tuple[ModeratorSpec, ...] = ()
+    sensitivity: SensitivitySpec = field(default_factory=SensitivitySpec)
+    bias: BiasSpec = field(default_factory=BiasSpec)
+    median_method: str | None = None
+    grade: GradeSpec = field(default_factory=GradeSpec)
+    published: PublishedSpec | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated analysis plan.
+
+    ``raw`` is the parsed TOML (for echoing into results.json); ``lines`` maps key paths to
+    line numbers so later errors (a column missing from a data file) can point into the plan.
+    """
+
+    file: str
+    title: str
+    design: str
+    data: Mapping[str, DataSource]
+    outcomes: tuple[OutcomeSpec, ...]
+    authors: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    lines: Mapping[KeyPath, int] = field(default_factory=dict, repr=False)
+
+    def error(self, path: KeyPath, message: str, hint: str | None = None) -> PlanError:
+        """A :class:`PlanError` pointing at the line of *path* in this plan."""
+        return PlanError(
+            message, file=self.file, line=_line_of(self.lines, path), key=_dotted(path), hint=hint
+        )
+
+
+def _build(raw: Mapping[str, Any], *, file: str, base_dir: Path, lines: Mapping) -> Plan:
+    top = raw["plan"]
+    design = top.get("design", "rct")
+    data = {
+        name: DataSource(
+            name=name,
+            file=(base_dir / d["file"]),
+            study=d["study"],
+            columns=MappingProxyType(dict(d.get("columns", {}))),
+            sheet=d.get("sheet"),
+        )
+        for name, d in raw["data"].items()
+    }
+    outcomes = []
+    for name, o in raw["outcomes"].items():
+        model = o.get("model", {})
+        method = model.get("method", "REML")
+        sens = o.get("sensitivity", {})
+        bias = o.get("bias", {})
+        grade = o.get("grade", {})
+        pub = o.get("published")
+        outcomes.append(
+            OutcomeSpec(
+                name=name,
+                label=o.get("label", name),
+                data=o["data"],
+                measure=o["measure"],
+                transf=o.get("transf", "none"),
+                model=ModelSpec(
+                    methods=tuple([method] if isinstance(method, str) else method),
+                    test=model.get("test", "z"),
+                    level=float(model.get("level", 95.0)),
+                ),
+                subgroups=tuple(
+                    SubgroupSpec(name=k, column=v["column"], tau2=v.get("tau2", "separate"))
+                    for k, v in o.get("subgroups", {}).items()
+                ),
+                moderators=tuple(
+                    ModeratorSpec(name=k, formula=v) for k, v in o.get("moderators", {}).items()
+                ),
+                sensitivity=SensitivitySpec(
+                    leave_one_out=sens.get("leave_one_out", False),
+                    influence=sens.get("influence", False),
+                    cumulative=sens.get("cumulative"),
+                    estimators=tuple(sens.get("estimators", ())),
+                    ri=tuple(float(r) for r in sens.get("ri", ())),
+                ),
+                bias=BiasSpec(**bias),
+                median_method=o.get("conversions", {}).get("median_method"),
+                grade=GradeSpec(
+                    design=grade.get("design", design),
+                    judgements=MappingProxyType(
+                        {
+                            k: Judgement(rating=v["rating"], reason=v["reason"])
+                            for k, v in grade.items()
+                            if isinstance(v, dict)
+                        }
+                    ),
+                    upgrade=grade.get("upgrade", "none"),
+                    upgrade_reason=grade.get("upgrade_reason"),
+                    threshold=grade.get("threshold"),
+                    ois=grade.get("ois"),
+                    participants=tuple(grade.get("participants", ())),
+                ),
+                published=None if pub is None else PublishedSpec(**pub),
+            )
+        )
+    return Plan(
+        file=file,
+        title=top["title"],
+        design=design,
+        authors=tuple(top.get("authors", ())),
+        data=MappingProxyType(data),
+        outcomes=tuple(outcomes),
+        raw=raw,
+        lines=MappingProxyType(dict(lines)),
+    )
+
+
+def parse_plan(text: str, *, file: str = "<plan>", base_dir: Path | str = ".") -> Plan:
+    """Parse and validate a plan given as TOML text.
+
+    Parameters
+    ----------
+    text : str
+        TOML source.
+    file : str, keyword-only
+        Name shown in error messages.
+    base_dir : path, keyword-only
+        Directory that relative data file paths are resolved against.
+
+    Raises
+    ------
+    PlanError
+        Invalid TOML (with its line) or a plan that breaks the constraint table.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise PlanError(
+            f"not valid TOML: {exc}",
+            file=file,
+            line=int(match.group(1)) if match else None,
+            hint="see https://toml.io for the syntax",
+        ) from None
+    validate_plan(raw, file=file, text=text)
+    return _build(raw, file=file, base_dir=Path(base_dir), lines=locate_keys(text))
+
+
+def load_plan(path: Path | str) -> Plan:
+    """Read, parse and validate a plan file (data paths resolve relative to its folder).
+
+    Parameters
+    ----------
+    path : path
+        The ``.toml`` plan.
+
+    Returns
+    -------
+    Plan
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return parse_plan(text, file=str(path), base_dir=path.parent)

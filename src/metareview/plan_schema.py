@@ -1,0 +1,347 @@
+"""The analysis plan's constraint table: what each key may hold, written as data.
+
+Every key of a plan file has one entry here (its type, its allowed values or range, whether
+it is required, its default). :func:`metareview.plan.validate_plan` walks a parsed plan
+against this table and writes every error message in one place, in the habit of
+scikit-learn's ``_param_validation`` (one declarative table, one validator, uniform
+messages). Keys a table does not list are errors, so a typo is never silently ignored.
+
+Tables whose keys the user names (the data sources under ``[data]`` and the outcomes under
+``[outcomes]``) are declared with :class:`Named`.
+
+Examples
+--------
+>>> Options(("DL", "REML")).describe()
+'one of DL, REML'
+>>> Interval(50, 100, closed="neither").describe()
+'a number in (50, 100)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ESCALC_ARGUMENTS",
+    "MEASURES",
+    "METHODS",
+    "PLAN_SCHEMA",
+    "TESTS",
+    "TRANSFORMS",
+    "Bool",
+    "Constraint",
+    "Interval",
+    "ListOf",
+    "Named",
+    "OneOrList",
+    "Options",
+    "Str",
+    "Table",
+]
+
+# --- vocabularies -------------------------------------------------------------------------
+
+#: Effect size measures (metafor's ``escalc`` codes); ``GEN`` means yi/vi (or sei) are given.
+MEASURES: tuple[str, ...] = (
+    "RR", "OR", "RD", "AS", "PETO",
+    "IRR", "IRD", "IRSD",
+    "MD", "SMD", "SMDH", "ROM",
+    "MC", "SMCC", "SMCR", "SMCRH", "ROMC",
+    "COR", "UCOR", "ZCOR",
+    "PR", "PLN", "PLO", "PAS", "PFT",
+    "IR", "IRLN", "IRS", "IRFT",
+    "MN", "MNLN",
+    "GEN",
+)  # fmt: skip
+
+#: tau^2 estimators (metafor's ``method`` codes); EE/FE are the equal/fixed-effects model.
+METHODS: tuple[str, ...] = (
+    "EE", "FE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM", "GENQ",
+)  # fmt: skip
+
+#: Tests and CI methods for the model coefficients: normal (z), t, Knapp-Hartung (knha).
+TESTS: tuple[str, ...] = ("z", "t", "knha")
+
+#: Back-transformations for reporting (applied to the estimate, CI and PI).
+TRANSFORMS: tuple[str, ...] = ("none", "exp", "ilogit", "ztor", "iarcsin", "ipft", "ipft.hm")
+
+#: Columns a data source may map: metafor's ``escalc`` argument names, plus the five-number
+#: summaries used to estimate means and SDs from medians (``min``, ``q1``, ``median``,
+#: ``q3``, ``max``; one set per group with suffix 1 or 2 for two-group measures).
+ESCALC_ARGUMENTS: tuple[str, ...] = (
+    "ai", "bi", "ci", "di", "n1i", "n2i",
+    "x1i", "x2i", "t1i", "t2i",
+    "m1i", "m2i", "sd1i", "sd2i",
+    "xi", "mi", "ni", "ti", "ri", "pi", "sdi",
+    "yi", "vi", "sei",
+    "min1i", "q11i", "median1i", "q31i", "max1i",
+    "min2i", "q12i", "median2i", "q32i", "max2i",
+    "mini", "q1i", "mediani", "q3i", "maxi",
+)  # fmt: skip
+
+GRADE_RATINGS: tuple[str, ...] = ("not_serious", "serious", "very_serious")
+GRADE_UPGRADES: tuple[str, ...] = ("none", "one", "two")
+
+
+# --- constraints --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Base class: a rule one value must follow. Subclasses say what they allow."""
+
+    required: bool = field(default=False, kw_only=True)
+    default: Any = field(default=None, kw_only=True)
+    doc: str = field(default="", kw_only=True)
+
+    def describe(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def check(self, value: Any) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Str(Constraint):
+    """Any non-empty string."""
+
+    def describe(self) -> str:
+        return "a non-empty string"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, str) and value.strip() != ""
+
+
+@dataclass(frozen=True)
+class Bool(Constraint):
+    """``true`` or ``false``."""
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Options(Constraint):
+    """One string among a fixed set."""
+
+    options: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(self.options)
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.options
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """A real number in a range; ``closed`` is "both", "left", "right" or "neither"."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    closed: str = "both"
+    integer: bool = False
+
+    def describe(self) -> str:
+        kind = "an integer" if self.integer else "a number"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        lo = "-inf" if self.low == -math.inf else f"{self.low:g}"
+        hi = "inf" if self.high == math.inf else f"{self.high:g}"
+        return f"{kind} in {left}{lo}, {hi}{right}"
+
+    def check(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        if not math.isfinite(value):
+            return False
+        lo_ok = value >= self.low if self.closed in ("both", "left") else value > self.low
+        hi_ok = value <= self.high if self.closed in ("both", "right") else value < self.high
+        return lo_ok and hi_ok
+
+
+@dataclass(frozen=True)
+class ListOf(Constraint):
+    """A list whose every element satisfies ``item`` (at least ``min_len`` elements)."""
+
+    item: Constraint = field(default_factory=Str)
+    min_len: int = 1
+
+    def describe(self) -> str:
+        return f"a list of at least {self.min_len} item(s), each {self.item.describe()}"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, list) and len(value) >= self.min_len
+
+    def bad_items(self, value: list[Any]) -> list[int]:
+        return [i for i, v in enumerate(value) if not self.item.check(v)]
+
+
+@dataclass(frozen=True)
+class OneOrList(ListOf):
+    """Either one value satisfying ``item`` or a list of them (a fallback chain)."""
+
+    def describe(self) -> str:
+        return f"{self.item.describe()}, or a list of them tried in order"
+
+    def check(self, value: Any) -> bool:
+        return self.item.check(value) or super().check(value)
+
+
+@dataclass(frozen=True)
+class Table(Constraint):
+    """A TOML table with a fixed set of keys (any other key is an error)."""
+
+    fields: Mapping[str, Constraint] = field(default_factory=dict)
+    #: a table may also be given as a bare ``true``/``false`` (e.g. ``leave_one_out = true``)
+    allow_bool: bool = False
+
+    def describe(self) -> str:
+        return "a table with keys " + ", ".join(self.fields)
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, dict) or (self.allow_bool and isinstance(value, bool))
+
+
+@dataclass(frozen=True)
+class Named(Constraint):
+    """A table whose keys the user chooses; every value satisfies ``value``."""
+
+    value: Constraint = field(default_factory=Str)
+    min_len: int = 0
+    key_pattern: str = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
+    #: if given, the only keys allowed (e.g. escalc's argument names)
+    allowed_keys: tuple[str, ...] | None = None
+
+    def describe(self) -> str:
+        return f"a table of named entries, each {self.value.describe()}"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, dict)
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+_JUDGEMENT = Table(
+    {
+        "rating": Options(GRADE_RATINGS, required=True),
+        "reason": Str(required=True),
+    },
+    doc="a reviewer's GRADE judgement with its reason",
+)
+
+_MODEL = Table(
+    {
+        "method": OneOrList(item=Options(METHODS), default="REML"),
+        "test": Options(TESTS, default="z"),
+        "level": Interval(50, 100, closed="neither", default=95.0),
+    },
+    doc="the random-effects model",
+)
+
+_SUBGROUP = Table(
+    {
+        "column": Str(required=True),
+        "tau2": Options(("separate", "common"), default="separate"),
+    }
+)
+
+_SENSITIVITY = Table(
+    {
+        "leave_one_out": Bool(default=False),
+        "influence": Bool(default=False),
+        "cumulative": Str(doc="column to order the cumulative meta-analysis by"),
+        "estimators": ListOf(item=Options(METHODS)),
+        "ri": ListOf(item=Interval(-1, 1, closed="neither")),
+    }
+)
+
+_BIAS = Table(
+    {
+        "egger": Bool(default=False),
+        "begg": Bool(default=False),
+        "trim_and_fill": Bool(default=False),
+        "fail_safe_n": Bool(default=False),
+    }
+)
+
+_CONVERSIONS = Table(
+    {
+        "median_method": Options(("luo_wan", "wan", "shi"), default="luo_wan"),
+    }
+)
+
+_GRADE = Table(
+    {
+        "design": Options(("rct", "observational")),
+        "risk_of_bias": _JUDGEMENT,
+        "indirectness": _JUDGEMENT,
+        "inconsistency": _JUDGEMENT,
+        "imprecision": _JUDGEMENT,
+        "publication_bias": _JUDGEMENT,
+        "upgrade": Options(GRADE_UPGRADES, default="none"),
+        "upgrade_reason": Str(),
+        "threshold": Interval(doc="decision threshold on the reporting scale"),
+        "ois": Interval(1, integer=True, doc="optimal information size (participants)"),
+        "participants": ListOf(item=Str(), doc="columns whose sum is the number of participants"),
+    }
+)
+
+_PUBLISHED = Table(
+    {
+        "estimate": Interval(required=True),
+        "ci_lb": Interval(required=True),
+        "ci_ub": Interval(required=True),
+        "source": Str(required=True),
+        "note": Str(),
+    }
+)
+
+_OUTCOME = Table(
+    {
+        "label": Str(),
+        "data": Str(required=True, doc="name of a [data.NAME] table"),
+        "measure": Options(MEASURES, required=True),
+        "transf": Options(TRANSFORMS, default="none"),
+        "model": _MODEL,
+        "subgroups": Named(value=_SUBGROUP),
+        "moderators": Named(value=Str(doc="a formula such as '~ ablat + year'")),
+        "sensitivity": _SENSITIVITY,
+        "bias": _BIAS,
+        "conversions": _CONVERSIONS,
+        "grade": _GRADE,
+        "published": _PUBLISHED,
+    }
+)
+
+_DATA = Table(
+    {
+        "file": Str(required=True, doc="CSV or Excel file, relative to the plan"),
+        "sheet": Str(doc="Excel sheet name"),
+        "study": Str(required=True, doc="column with the study labels"),
+        "columns": Named(value=Str(), min_len=1, allowed_keys=ESCALC_ARGUMENTS),
+    }
+)
+
+PLAN_SCHEMA = Table(
+    {
+        "plan": Table(
+            {
+                "title": Str(required=True),
+                "authors": ListOf(item=Str()),
+                "design": Options(("rct", "observational"), default="rct"),
+            },
+            required=True,
+        ),
+        "data": Named(value=_DATA, min_len=1, required=True),
+        "outcomes": Named(value=_OUTCOME, min_len=1, required=True),
+    }
+)
