@@ -1,0 +1,228 @@
+"""The batched fitting engine behind :func:`~metareview.models.rma` and
+:func:`~metareview.models.rma_batch`.
+
+One call fits B meta-analyses (or meta-regressions) of up to k studies each: common-effect or
+random-effects with any tau^2 estimator, the z, t or Knapp-Hartung test, Q, I^2, H^2, the
+omnibus test of moderators and the ML/REML fit statistics. Everything is arrays of shape (B,)
+or (B, p); no Python loop runs over studies or analyses (the only loop is the iteration of the
+iterative estimators, over all analyses at once).
+
+References
+----------
+Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. J Stat Softw
+36(3):1-48. doi:10.18637/jss.v036.i03.
+Hartung J, Knapp G (2001). On tests of the overall treatment effect in meta-analysis with
+normally distributed responses. Stat Med 20:1771-1782. doi:10.1002/sim.791.
+Sidik K, Jonkman JN (2002). A simple confidence interval for meta-analysis. Stat Med
+21:3153-3159. doi:10.1002/sim.1262.
+Higgins JPT, Thompson SG (2002). Quantifying heterogeneity in a meta-analysis. Stat Med
+21:1539-1558. doi:10.1002/sim.1186.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from metareview.models._design import Array, Design, inv, logdet, tr_P, wls
+from metareview.models.tau2 import COMMON_EFFECT, Control, estimate_tau2
+
+TESTS: tuple[str, ...] = ("z", "t", "knha")
+
+
+@dataclass(frozen=True)
+class BatchArrays:
+    """Raw numbers of a batch fit. Shapes: (B,) unless stated."""
+
+    b: Array  # (B, p)
+    vb: Array  # (B, p, p)
+    se: Array  # (B, p)
+    zval: Array  # (B, p)
+    pval: Array  # (B, p)
+    ci_lb: Array  # (B, p)
+    ci_ub: Array  # (B, p)
+    tau2: Array
+    se_tau2: Array
+    QE: Array
+    QEp: Array
+    I2: Array
+    H2: Array
+    vt: Array
+    QM: Array
+    QMp: Array
+    QMdf: tuple[Array, Array]
+    ddf: Array
+    crit: Array
+    k: Array
+    p: int
+    weights: Array  # (B, k) percent
+    w: Array  # (B, k) the model weights 1/(vi + tau2)
+    fit_ML: dict[str, Array]
+    fit_REML: dict[str, Array]
+    converged: Array
+    iterations: Array
+    method_used: Array  # (B,) object
+    stuck_at_local_max: Array
+
+
+def _level_alpha(level: float) -> float:
+    return (100.0 - level) / 100.0 if level > 1 else 1.0 - level
+
+
+def fit_batch(
+    yi: Array,
+    vi: Array,
+    mask: Array,
+    *,
+    X: Array | None = None,
+    btt: Sequence[int] | None = None,
+    method: str | Sequence[str] = "REML",
+    test: str = "z",
+    level: float = 95.0,
+    control: Control | None = None,
+    tau2_fixed: Array | None = None,
+) -> BatchArrays:
+    """Fit a batch. Inputs must be validated already (finite, vi > 0 inside the mask).
+
+    ``method`` may be a sequence: analyses whose estimator does not converge are refitted
+    with the next one (metafor's fallback chain), and ``method_used`` records which was used.
+    """
+    control = control or Control()
+    y = np.where(mask, yi, 0.0).astype(float)
+    v = np.where(mask, vi, 1.0).astype(float)
+    m = mask.astype(float)
+    B, kmax = y.shape
+    design = Design(X=None if X is None else np.where(mask[:, :, None], X, 0.0), B=B, k_max=kmax)
+    p = design.p
+    k = m.sum(axis=1)
+    methods = (method,) if isinstance(method, str) else tuple(method)
+
+    # metafor estimates tau^2 from the outcomes centred at their unweighted mean
+    ymc = np.where(mask, y - (y * m).sum(axis=1, keepdims=True) / np.maximum(k, 1)[:, None], 0.0)
+
+    tau2 = np.zeros(B)
+    se_tau2 = np.full(B, np.nan)
+    converged = np.zeros(B, dtype=bool)
+    iterations = np.zeros(B)
+    stuck = np.zeros(B, dtype=bool)
+    method_used = np.full(B, methods[0], dtype=object)
+    if tau2_fixed is not None:
+        tau2 = np.asarray(tau2_fixed, dtype=float) * np.ones(B)
+        converged[:] = True
+    else:
+        todo = np.arange(B)
+        single = k == 1  # metafor's k = 1 rule: tau^2 = 0
+        todo = todo[~single]
+        converged[single] = True
+        tau2[single] = 0.0
+        for meth in methods:
+            if todo.size == 0:
+                break
+            sub = Design(X=None if design.X is None else design.X[todo], B=todo.size, k_max=kmax)
+            t = estimate_tau2(meth, sub, ymc[todo], v[todo], m[todo], k[todo], control)
+            tau2[todo] = t.tau2
+            se_tau2[todo] = t.se_tau2
+            converged[todo] = t.converged
+            iterations[todo] = t.iterations
+            stuck[todo] = t.stuck_at_local_max
+            method_used[todo] = meth
+            todo = todo[~t.converged]
+    is_ee = np.isin(method_used, COMMON_EFFECT)
+
+    # the model: weights, coefficients
+    w = m / (v + tau2[:, None])
+    fit = wls(design, y, w, mask)
+    b, A = fit.b, fit.A
+    rss_f = fit.rss
+    ddf = k - p
+    if test == "knha":
+        s2w = np.where(rss_f <= np.finfo(float).eps, 0.0, rss_f / np.where(ddf > 0, ddf, np.nan))
+        vb = s2w[:, None, None] * A
+    else:
+        vb = A
+    se = np.sqrt(np.diagonal(vb, axis1=1, axis2=2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zval = b / se
+    alpha = _level_alpha(level)
+    use_t = (test in ("t", "knha")) & (ddf > 0)
+    crit = np.where(use_t, stats.t.isf(alpha / 2, np.where(ddf > 0, ddf, 1)), stats.norm.isf(alpha / 2))
+    pval = np.where(
+        use_t[:, None],
+        2 * stats.t.sf(np.abs(zval), np.where(ddf > 0, ddf, 1)[:, None]),
+        2 * stats.norm.sf(np.abs(zval)),
+    )
+    ci_lb = b - crit[:, None] * se
+    ci_ub = b + crit[:, None] * se
+
+    # omnibus test of the coefficients in btt
+    btt_idx = np.arange(p) if btt is None else np.asarray(btt, dtype=int)
+    mdf = btt_idx.size
+    bt = b[:, btt_idx]
+    vbt = vb[:, btt_idx][:, :, btt_idx]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        QM = np.einsum("bi,bij,bj->b", bt, inv(vbt), bt)
+    if test in ("t", "knha"):
+        QM = QM / mdf
+        QMp = np.where(ddf > 0, stats.f.sf(QM, mdf, np.where(ddf > 0, ddf, 1)), np.nan)
+        QMdf = (np.full(B, float(mdf)), ddf.astype(float))
+    else:
+        QMp = stats.chi2.sf(QM, mdf)
+        QMdf = (np.full(B, float(mdf)), np.full(B, np.nan))
+
+    # heterogeneity, from the common-effect fit
+    fe = wls(design, ymc, m / v, mask)
+    has_df = k > p
+    QE = np.where(has_df, np.maximum(0.0, fe.rss), 0.0)
+    QEp = np.where(has_df, stats.chi2.sf(QE, np.maximum(k - p, 1)), 1.0)
+    trP = tr_P(design, fe)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vt = np.where(has_df, (k - p) / trP, 0.0)
+        I2_re = 100 * tau2 / (vt + tau2)
+        H2_re = tau2 / vt + 1
+        I2_ee = np.maximum(0.0, 100 * (QE - (k - p)) / QE)
+        H2_ee = QE / (k - p)
+    I2 = np.where(has_df, np.where(is_ee, I2_ee, I2_re), 0.0)
+    H2 = np.where(has_df, np.where(is_ee, H2_ee, H2_re), 1.0)
+    I2 = np.where(np.isnan(I2) & has_df & is_ee, 0.0, I2)
+
+    # fit statistics (both likelihoods, as metafor's fit.stats)
+    parms = p + np.where(is_ee | (tau2_fixed is not None), 0, 1)
+    logv = np.log(np.where(mask, v + tau2[:, None], 1.0)).sum(axis=1)
+    ll_ml = -0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * rss_f
+    ll_reml = (
+        -0.5 * (k - p) * np.log(2 * np.pi)
+        + 0.5 * design.logdet_xtx(m)
+        - 0.5 * logv
+        - 0.5 * logdet(design.xtdx(w))
+        - 0.5 * rss_f
+    )
+    sat = (-0.5 * np.log(2 * np.pi * v) * m).sum(axis=1)
+    dev_ml = np.where(has_df, -2 * (ll_ml - sat), 0.0)
+    fit_ML = _ic(ll_ml, dev_ml, parms, k)
+    fit_REML = _ic(ll_reml, -2 * ll_reml, parms, k - p)
+
+    weights = 100 * w / w.sum(axis=1, keepdims=True)
+    return BatchArrays(
+        b=b, vb=vb, se=se, zval=zval, pval=pval, ci_lb=ci_lb, ci_ub=ci_ub,
+        tau2=tau2, se_tau2=np.where(k == 1, np.nan, se_tau2),
+        QE=QE, QEp=QEp, I2=I2, H2=H2, vt=vt, QM=QM, QMp=QMp, QMdf=QMdf, ddf=ddf.astype(float),
+        crit=crit, k=k.astype(int), p=p, weights=weights, w=w,
+        fit_ML=fit_ML, fit_REML=fit_REML, converged=converged, iterations=iterations,
+        method_used=method_used, stuck_at_local_max=stuck,
+    )  # fmt: skip
+
+
+def _ic(ll: Array, dev: Array, parms: Array, n: Array) -> dict[str, Array]:
+    """Information criteria as metafor computes them (n = k for ML, k - p for REML)."""
+    nn = np.maximum(n, parms + 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "ll": ll,
+            "dev": dev,
+            "AIC": -2 * ll + 2 * parms,
+            "BIC": -2 * ll + parms * np.log(n),
+            "AICc": -2 * ll + 2 * parms * nn / (nn - parms - 1),
+        }
