@@ -365,6 +365,14 @@ def _check_cross_references(raw: Mapping[str, Any], v: _Validator) -> None:
                     f"published estimate {est} must lie within its CI [{lb}, {ub}]",
                 )
         grade = outcome.get("grade", {})
+        design = grade.get("design", raw["plan"].get("design", "rct"))
+        if grade.get("upgrade", "none") != "none" and design != "observational":
+            raise v.fail(
+                base + ("grade", "upgrade"),
+                "rating up applies to observational evidence only; this outcome's design "
+                f"is {design}",
+                "set grade.design = \"observational\" or remove upgrade",
+            )
         if grade.get("upgrade", "none") != "none" and "upgrade_reason" not in grade:
             raise v.fail(
                 base + ("grade", "upgrade"),

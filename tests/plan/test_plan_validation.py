@@ -179,3 +179,11 @@ def test_bcg_example_plan_is_valid() -> None:
     assert tb.model.methods == ("REML", "PM", "DL")
     assert tb.published is not None and tb.published.estimate == 0.49
     assert plan.data["bcg"].file == BCG_PLAN.parent / "dat_bcg.csv"
+
+
+def test_upgrade_needs_observational_design() -> None:
+    err = _error(VALID + 'upgrade = "one"\nupgrade_reason = "large effect"\n')
+    assert err.line == 21 and err.key == "outcomes.tb.grade.upgrade"
+    assert "observational evidence only" in err.message
+    text = VALID + 'design = "observational"\nupgrade = "one"\nupgrade_reason = "large effect"\n'
+    assert parse_plan(text).outcomes[0].grade.upgrade == "one"
