@@ -211,8 +211,8 @@ class RecordRow(Base):
     search: Mapped[Search] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("search_id", "source_index"),
         Index("ix_records_project_id", "project_id"),
+        Index("ix_records_search_id", "search_id"),
         Index("ix_records_doi", "doi"),
     )
 

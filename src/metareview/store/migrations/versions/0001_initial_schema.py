@@ -1,4 +1,4 @@
-"""initial schema
+"""Initial schema: projects, people, searches, records, de-duplication, screening, full texts, studies
 
 Revision ID: 0001
 Revises: (none)
@@ -46,17 +46,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exclusion_reasons')),
     sa.UniqueConstraint('project_id', 'stage', 'label', name=op.f('uq_exclusion_reasons_project_id_stage_label'))
     )
-    op.create_table('extraction_forms',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('project_id', sa.Integer(), nullable=False),
-    sa.Column('outcome', sa.String(length=300), nullable=False),
-    sa.Column('json_schema', sa.JSON(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_extraction_forms_project_id_projects'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_extraction_forms')),
-    sa.UniqueConstraint('project_id', 'outcome', 'version', name=op.f('uq_extraction_forms_project_id_outcome_version'))
-    )
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -95,19 +84,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_studies')),
     sa.UniqueConstraint('project_id', 'label', name=op.f('uq_studies_project_id_label'))
     )
-    op.create_table('extracted_data',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('study_id', sa.Integer(), nullable=False),
-    sa.Column('form_id', sa.Integer(), nullable=False),
-    sa.Column('reviewer_id', sa.Integer(), nullable=False),
-    sa.Column('values', sa.JSON(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['form_id'], ['extraction_forms.id'], name=op.f('fk_extracted_data_form_id_extraction_forms'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_extracted_data_reviewer_id_users'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_extracted_data_study_id_studies'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_extracted_data')),
-    sa.UniqueConstraint('study_id', 'form_id', 'reviewer_id', name=op.f('uq_extracted_data_study_id_form_id_reviewer_id'))
-    )
     op.create_table('records',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -135,29 +111,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_records_project_id_projects'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['search_id'], ['searches.id'], name=op.f('fk_records_search_id_searches'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_records_study_id_studies'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_records')),
-    sa.UniqueConstraint('search_id', 'source_index', name=op.f('uq_records_search_id_source_index'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_records'))
     )
     with op.batch_alter_table('records', schema=None) as batch_op:
         batch_op.create_index('ix_records_doi', ['doi'], unique=False)
         batch_op.create_index('ix_records_project_id', ['project_id'], unique=False)
+        batch_op.create_index('ix_records_search_id', ['search_id'], unique=False)
 
-    op.create_table('risk_of_bias',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('study_id', sa.Integer(), nullable=False),
-    sa.Column('outcome', sa.String(length=300), nullable=False),
-    sa.Column('instrument', sa.String(length=20), nullable=False),
-    sa.Column('domain', sa.String(length=200), nullable=False),
-    sa.Column('judgement', sa.String(length=50), nullable=False),
-    sa.Column('support', sa.Text(), nullable=True),
-    sa.Column('reviewer_id', sa.Integer(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("instrument IN ('RoB2', 'ROBINS-I', 'NOS')", name=op.f('ck_risk_of_bias_instrument')),
-    sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_risk_of_bias_reviewer_id_users'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['study_id'], ['studies.id'], name=op.f('fk_risk_of_bias_study_id_studies'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_of_bias')),
-    sa.UniqueConstraint('study_id', 'outcome', 'instrument', 'domain', 'reviewer_id', name=op.f('uq_risk_of_bias_study_id_outcome_instrument_domain_reviewer_id'))
-    )
     op.create_table('conflict_resolutions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
@@ -253,17 +213,15 @@ def downgrade() -> None:
     op.drop_table('duplicate_links')
     op.drop_table('duplicate_clusters')
     op.drop_table('conflict_resolutions')
-    op.drop_table('risk_of_bias')
     with op.batch_alter_table('records', schema=None) as batch_op:
+        batch_op.drop_index('ix_records_search_id')
         batch_op.drop_index('ix_records_project_id')
         batch_op.drop_index('ix_records_doi')
 
     op.drop_table('records')
-    op.drop_table('extracted_data')
     op.drop_table('studies')
     op.drop_table('searches')
     op.drop_table('memberships')
-    op.drop_table('extraction_forms')
     op.drop_table('exclusion_reasons')
     op.drop_table('users')
     op.drop_table('projects')

@@ -1,0 +1,1018 @@
+"""`ReviewProject`: the one object the command line and the web app call.
+
+A review project lives in a store (a SQLite file by default, PostgreSQL by URL; see
+:mod:`metareview.store`). The project imports database exports (one transaction per file;
+the same file twice is refused), de-duplicates them, records screening decisions, tracks
+full-text retrieval, groups reports into studies, exports records and an extraction sheet, and
+computes the PRISMA 2020 flow (Page et al. 2021, BMJ 372:n71, doi:10.1136/bmj.n71) from what
+it stored.
+
+Examples
+--------
+>>> from metareview.review.records import Record
+>>> with ReviewProject.init("sqlite://", "Aspirin review", lead="ann") as project:
+...     search = project.import_records(
+...         [Record(title="Aspirin trial", year=2020), Record(title="Statin trial", year=2019)],
+...         database="PubMed", date="2024-01-31", file_name="pubmed.txt", file_sha256="0" * 64,
+...         format="pubmed_medline")
+...     project.status().records
+2
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from metareview.errors import InputError, StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from metareview.review.prisma import PrismaCounts
+    from metareview.review.records import Record
+
+__all__ = ["DedupSummary", "ImportSummary", "ProjectStatus", "ReviewProject"]
+
+Stage = Literal["title_abstract", "full_text"]
+Decision = Literal["include", "exclude", "maybe"]
+Subset = Literal["all", "unique", "included"]
+
+_RECORD_FIELDS = (
+    "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi",
+    "pmid", "language", "keywords", "publication_type", "source_database", "source_file",
+    "source_format", "source_index",
+)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What :meth:`ReviewProject.import_file` stored."""
+
+    search_id: int
+    file: str
+    database: str
+    kind: str
+    date: dt.date
+    format: str
+    encoding: str | None
+    records: int
+    sha256: str
+    warnings: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([{
+            "search_id": self.search_id, "file": self.file, "database": self.database,
+            "kind": self.kind, "date": self.date.isoformat(), "format": self.format,
+            "encoding": self.encoding, "records": self.records, "sha256": self.sha256,
+            "warnings": len(self.warnings),
+        }])
+
+
+@dataclass(frozen=True)
+class DedupSummary:
+    """What :meth:`ReviewProject.dedup` stored."""
+
+    records: int
+    duplicate_clusters: int
+    duplicates_removed: int
+    links: int
+    pairs_for_review: int
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([self.__dict__])
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    """Counts describing where a project stands."""
+
+    project: str
+    searches: int
+    records: int
+    duplicates_removed: int
+    pending_duplicate_pairs: int
+    records_screened: int
+    title_abstract_decisions: int
+    title_abstract_conflicts: int
+    records_awaiting_screening: int
+    reports_sought: int
+    full_text_decisions: int
+    full_text_conflicts: int
+    reports_included: int
+    studies_included: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``item`` and ``n`` (the project name is left out)."""
+        import pandas as pd
+
+        items = [(k, v) for k, v in self.__dict__.items() if k != "project"]
+        return pd.DataFrame(items, columns=["item", "n"])
+
+
+def _parse_date(value: dt.date | str, *, column: str = "date") -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(
+            f"{value!r} is not a date", column=column,
+            hint="write the date the search was run as YYYY-MM-DD, e.g. 2024-01-31",
+        ) from None
+
+
+def _choice(value: str, allowed: Sequence[str], column: str) -> str:
+    if value not in allowed:
+        raise InputError(
+            f"{value!r} is not allowed", column=column,
+            hint="use one of: " + ", ".join(allowed),
+        )
+    return value
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's bytes (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class ReviewProject:
+    """One systematic-review project in a store.
+
+    Create one with :meth:`init`, reopen it with :meth:`open`; use it as a context manager (or
+    call :meth:`close`). Every method that writes runs in one transaction: when it raises,
+    nothing it did is kept.
+    """
+
+    def __init__(self, engine: Engine, project_id: int, name: str, *, own_engine: bool = True):
+        from metareview.store.engine import make_sessionmaker
+
+        self._engine = engine
+        self._sessions = make_sessionmaker(engine)
+        self._own_engine = own_engine
+        self.project_id = project_id
+        self.name = name
+
+    # --- opening -----------------------------------------------------------------------------
+    @classmethod
+    def init(
+        cls,
+        url_or_path: str | os.PathLike[str],
+        name: str,
+        *,
+        lead: str | None = None,
+        reviewers_per_record: int = 1,
+    ) -> ReviewProject:
+        """Create the store's schema if needed (by running the migrations) and a new project.
+
+        Parameters
+        ----------
+        url_or_path : str or path
+            ``sqlite:///review.db``, ``postgresql+psycopg://...`` or a file path (SQLite).
+        name : str
+            The project's name, unique in the store.
+        lead : str, optional
+            Username of the review lead (created if new).
+        reviewers_per_record : int, default 1
+            Independent reviewers whose agreement makes a screening decision final (2 for
+            dual screening, as MECIR C39 expects for the Cochrane Handbook).
+        """
+        from metareview.store import models as m
+        from metareview.store.engine import make_engine, upgrade
+
+        name = str(name).strip()
+        if not name:
+            raise InputError("the project needs a name", column="name", hint="e.g. --name 'Aspirin for stroke'")
+        if isinstance(reviewers_per_record, bool) or not isinstance(reviewers_per_record, int) or reviewers_per_record < 1:
+            raise InputError(f"must be a whole number >= 1, got {reviewers_per_record!r}", column="reviewers_per_record")
+        engine = make_engine(url_or_path)
+        try:
+            upgrade(engine)
+            project = cls(engine, 0, name)
+            with project._begin() as session:
+                from sqlalchemy import select
+
+                if session.scalar(select(m.Project.id).where(m.Project.name == name)) is not None:
+                    raise InputError(
+                        f"a project named {name!r} already exists in this store",
+                        file=_display(url_or_path), column="name",
+                        hint="open it instead, or choose another name",
+                    )
+                row = m.Project(name=name, reviewers_per_record=reviewers_per_record)
+                session.add(row)
+                session.flush()
+                project.project_id = row.id
+                if lead is not None:
+                    project._add_member(session, lead, role="lead")
+        except BaseException:
+            engine.dispose()
+            raise
+        return project
+
+    @classmethod
+    def open(cls, url_or_path: str | os.PathLike[str], name: str | None = None) -> ReviewProject:
+        """Open a project; an older store is upgraded to the current schema first.
+
+        *name* may be left out when the store holds exactly one project.
+        """
+        from sqlalchemy import inspect, select
+
+        from metareview.store import models as m
+        from metareview.store.engine import current_revision, head_revision, make_engine, upgrade
+
+        text = os.fspath(url_or_path)
+        if "://" not in text and not Path(text).is_file():
+            raise InputError(
+                "no review store here", file=text,
+                hint="create one with `metareview review init --db FILE --name NAME`",
+            )
+        engine = make_engine(url_or_path)
+        try:
+            if "alembic_version" not in inspect(engine).get_table_names():
+                raise StoreError(
+                    f"{_display(url_or_path)} is not a metareview review store (no schema "
+                    "version); create one with `metareview review init`"
+                )
+            if current_revision(engine) != head_revision():
+                upgrade(engine)
+            with engine.connect() as conn:
+                rows = conn.execute(select(m.Project.id, m.Project.name).order_by(m.Project.id)).all()
+            if name is None:
+                if len(rows) != 1:
+                    names = ", ".join(repr(r.name) for r in rows) or "none"
+                    raise InputError(
+                        f"the store holds {len(rows)} projects ({names})",
+                        file=_display(url_or_path), column="name",
+                        hint="say which one with --name" if rows else "create one with `metareview review init`",
+                    )
+                found = rows[0]
+            else:
+                matches = [r for r in rows if r.name == name]
+                if not matches:
+                    names = ", ".join(repr(r.name) for r in rows) or "none"
+                    raise InputError(
+                        f"no project named {name!r} in this store", file=_display(url_or_path),
+                        column="name", hint=f"projects here: {names}",
+                    )
+                found = matches[0]
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, found.id, found.name)
+
+    def close(self) -> None:
+        if self._own_engine:
+            self._engine.dispose()
+
+    def __enter__(self) -> ReviewProject:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ReviewProject({self.name!r}, {self.url})"
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def url(self) -> str:
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def _begin(self) -> Any:
+        """A session in one transaction (committed on success, rolled back on error)."""
+        return self._sessions.begin()
+
+    # --- people and lists -------------------------------------------------------------------
+    def add_member(self, username: str, *, role: Literal["lead", "reviewer"] = "reviewer") -> None:
+        """Add a user (created if new) to the project with a role (``lead`` or ``reviewer``)."""
+        with self._begin() as session:
+            self._add_member(session, username, role=role)
+
+    def _add_member(self, session: Session, username: str, *, role: str) -> None:
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        _choice(role, m.ROLES, "role")
+        username = str(username).strip()
+        if not username:
+            raise InputError("the username is empty", column="username")
+        user = session.scalar(select(m.User).where(m.User.username == username))
+        if user is None:
+            user = m.User(username=username)
+            session.add(user)
+            session.flush()
+        existing = session.scalar(
+            select(m.Membership).where(
+                m.Membership.project_id == self.project_id, m.Membership.user_id == user.id
+            )
+        )
+        if existing is not None:
+            if existing.role != role:
+                raise InputError(
+                    f"{username!r} is already a {existing.role} of this project",
+                    column="role", hint="a member has one role",
+                )
+            return
+        session.add(m.Membership(project_id=self.project_id, user_id=user.id, role=role))
+
+    def _member(self, session: Session, username: str, *, lead: bool = False) -> int:
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        row = session.execute(
+            select(m.User.id, m.Membership.role)
+            .join(m.Membership, m.Membership.user_id == m.User.id)
+            .where(m.User.username == username, m.Membership.project_id == self.project_id)
+        ).first()
+        if row is None:
+            raise InputError(
+                f"{username!r} is not a member of project {self.name!r}",
+                column="lead" if lead else "reviewer",
+                hint="add them first with add_member(username, role=...)",
+            )
+        if lead and row.role != "lead":
+            raise InputError(
+                f"{username!r} is a {row.role}; only a lead resolves conflicts", column="lead"
+            )
+        return int(row.id)
+
+    def add_exclusion_reason(self, label: str, *, stage: Stage = "full_text") -> int:
+        """Add a reason to the project's list for a stage; returns its id (existing kept)."""
+        from sqlalchemy import func, select
+
+        from metareview.store import models as m
+
+        _choice(stage, m.STAGES, "stage")
+        label = str(label).strip()
+        if not label:
+            raise InputError("the exclusion reason is empty", column="reason")
+        with self._begin() as session:
+            found = session.scalar(
+                select(m.ExclusionReason.id).where(
+                    m.ExclusionReason.project_id == self.project_id,
+                    m.ExclusionReason.stage == stage, m.ExclusionReason.label == label,
+                )
+            )
+            if found is not None:
+                return int(found)
+            position = session.scalar(
+                select(func.count()).select_from(m.ExclusionReason).where(
+                    m.ExclusionReason.project_id == self.project_id,
+                    m.ExclusionReason.stage == stage,
+                )
+            )
+            row = m.ExclusionReason(project_id=self.project_id, stage=stage, label=label,
+                                    position=int(position or 0))
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
+    def exclusion_reasons(self, *, stage: Stage = "full_text") -> list[str]:
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        with self._sessions() as session:
+            return list(session.scalars(
+                select(m.ExclusionReason.label).where(
+                    m.ExclusionReason.project_id == self.project_id,
+                    m.ExclusionReason.stage == stage,
+                ).order_by(m.ExclusionReason.position)
+            ))
+
+    # --- import -----------------------------------------------------------------------------
+    def import_file(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        database: str,
+        date: dt.date | str,
+        query: str | None = None,
+        format: str | None = None,
+        encoding: str | None = None,
+        kind: Literal["database", "register"] = "database",
+    ) -> ImportSummary:
+        """Read a database export and store its records, all or nothing.
+
+        Parameters
+        ----------
+        path : path
+            The export file (format detected unless *format* is given).
+        database : str
+            The database or register searched (``"PubMed"``, ``"Embase"``, ``"CNKI"``...),
+            as it should appear in the PRISMA flow diagram.
+        date : date or ``YYYY-MM-DD``
+            When the search was run (PRISMA 2020 item 6).
+        query : str, optional
+            The full search strategy (PRISMA 2020 item 7).
+        kind : ``"database"`` or ``"register"``
+            Which PRISMA identification box the records count under.
+
+        Raises
+        ------
+        InputError
+            If the file was already imported into this project (same SHA-256), a date is
+            malformed, or the importer rejects the file.
+        """
+        from metareview.review.importers import read_records
+
+        file = Path(path)
+        if not file.is_file():
+            raise InputError("no such file", file=str(file), hint="check the path")
+        digest = sha256_of(file)
+        self._refuse_known_file(digest, file)
+        result = read_records(file, format=format, encoding=encoding, database=database)
+        warnings = tuple(str(w) for w in getattr(result, "warnings", ()) or ())
+        search_id = self.import_records(
+            result.records, database=database, date=date, query=query, kind=kind,
+            file_name=file.name, file_sha256=digest, format=str(result.format),
+            encoding=None if result.encoding is None else str(result.encoding),
+        )
+        return ImportSummary(
+            search_id=search_id, file=str(file), database=database, kind=kind,
+            date=_parse_date(date), format=str(result.format),
+            encoding=None if result.encoding is None else str(result.encoding),
+            records=len(result.records), sha256=digest, warnings=warnings,
+        )
+
+    def _refuse_known_file(self, digest: str, file: Path | str) -> None:
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        with self._sessions() as session:
+            known = session.scalars(
+                select(m.Search).where(
+                    m.Search.project_id == self.project_id, m.Search.file_sha256 == digest
+                )
+            ).first()
+        if known is not None:
+            raise InputError(
+                f"this file was already imported (search {known.id}: {known.database}, run "
+                f"{known.date_run.isoformat()}, file {known.file_name!r}, {known.record_count} records)",
+                file=str(file),
+                hint="importing it again would double-count its records; import a new export "
+                "instead",
+            )
+
+    def import_records(
+        self,
+        records: Iterable[Record],
+        *,
+        database: str,
+        date: dt.date | str,
+        file_name: str,
+        file_sha256: str,
+        format: str,
+        query: str | None = None,
+        encoding: str | None = None,
+        kind: Literal["database", "register"] = "database",
+    ) -> int:
+        """Store already-read records as one search, in one transaction; returns the search id."""
+        from sqlalchemy import insert
+
+        from metareview.store import models as m
+
+        database = str(database).strip()
+        if not database:
+            raise InputError("name the database searched", column="database",
+                             hint="e.g. --database Embase")
+        _choice(kind, m.SEARCH_KINDS, "kind")
+        run = _parse_date(date)
+        if run > dt.date.today() + dt.timedelta(days=1):
+            raise InputError(f"{run.isoformat()} is in the future", column="date",
+                             hint="give the date the search was run")
+        if len(file_sha256) != 64:
+            raise InputError("must be a 64-character hex SHA-256", column="file_sha256")
+        self._refuse_known_file(file_sha256, file_name)
+        rows = [_record_row(r, i, file_name) for i, r in enumerate(records)]
+        with self._begin() as session:
+            search = m.Search(
+                project_id=self.project_id, kind=kind, database=database, date_run=run,
+                query_text=query, file_name=file_name, file_sha256=file_sha256,
+                format=format, encoding=encoding, record_count=len(rows),
+            )
+            session.add(search)
+            session.flush()
+            if rows:
+                for row in rows:
+                    row["project_id"] = self.project_id
+                    row["search_id"] = search.id
+                session.execute(insert(m.RecordRow), rows)
+            return int(search.id)
+
+    # --- reading ----------------------------------------------------------------------------
+    def records_frame(self, *, subset: Subset = "all") -> pd.DataFrame:
+        """The project's records as a table: ``record_id``, ``search_id``, ``database``,
+        ``study_id``, ``duplicate`` and the :class:`~metareview.review.records.Record` fields
+        (authors and keywords as tuples, raw as a dict).
+
+        ``subset="unique"`` leaves out removed duplicates and records removed for other
+        reasons; ``"included"`` keeps the reports of included studies.
+        """
+        import pandas as pd
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        _choice(subset, ("all", "unique", "included"), "subset")
+        columns = [getattr(m.RecordRow, f) for f in _RECORD_FIELDS]
+        with self._sessions() as session:
+            rows = session.execute(
+                select(m.RecordRow.id, m.RecordRow.search_id, m.Search.database,
+                       m.RecordRow.study_id, m.RecordRow.removed_reason, m.RecordRow.raw, *columns)
+                .join(m.Search, m.RecordRow.search_id == m.Search.id)
+                .where(m.RecordRow.project_id == self.project_id)
+                .order_by(m.RecordRow.id)
+            ).all()
+            removed = set(session.scalars(
+                select(m.DuplicateMember.record_id)
+                .join(m.DuplicateCluster, m.DuplicateMember.cluster_id == m.DuplicateCluster.id)
+                .where(m.DuplicateCluster.project_id == self.project_id,
+                       m.DuplicateMember.kept.is_(False))
+            ))
+        frame = pd.DataFrame(
+            rows,
+            columns=["record_id", "search_id", "database", "study_id", "removed_reason", "raw",
+                     *_RECORD_FIELDS],
+        )
+        frame["authors"] = frame["authors"].map(lambda v: tuple(v or ()))
+        frame["keywords"] = frame["keywords"].map(lambda v: tuple(v or ()))
+        frame["year"] = frame["year"].astype("Int64")
+        frame["study_id"] = frame["study_id"].astype("Int64")
+        frame["duplicate"] = frame["record_id"].isin(removed)
+        if subset == "unique":
+            frame = frame[~frame["duplicate"] & frame["removed_reason"].isna()]
+        elif subset == "included":
+            frame = frame[frame["record_id"].isin(self._included_record_ids())]
+        return frame.reset_index(drop=True)
+
+    def _included_record_ids(self) -> list[int]:
+        final = self.final_decisions()
+        keep = (final["stage"] == "full_text") & (final["status"] == "final") & (
+            final["decision"] == "include")
+        return [int(x) for x in final.loc[keep, "record_id"]]
+
+    # --- de-duplication ---------------------------------------------------------------------
+    def dedup(self, *, finder: Any = None, **options: Any) -> DedupSummary:
+        """Find duplicates among all the project's records and store the result.
+
+        Runs :func:`metareview.review.dedup.find_duplicates` (or *finder*, a function with the
+        same signature) over every record; replaces the previous automatic result, so running
+        it twice stores the same thing (idempotent). Links and clusters a person decided are
+        kept. Uncertain pairs are queued (``decision="pending"``) for a person.
+        """
+        from metareview.store.dedup_store import store_dedup_result
+
+        if finder is None:
+            from metareview.review.dedup import find_duplicates as finder
+        frame = self.records_frame(subset="all")
+        frame = frame[frame["removed_reason"].isna()]
+        frame = frame.assign(
+            authors=frame["authors"].map("; ".join), keywords=frame["keywords"].map("; ".join)
+        ).drop(columns=["raw"]).reset_index(drop=True)
+        result = finder(frame, id_column="record_id", **options)
+        with self._begin() as session:
+            stored = store_dedup_result(session, self.project_id, result)
+        return DedupSummary(records=len(frame), **stored)
+
+    def pending_duplicate_pairs(self) -> pd.DataFrame:
+        """Pairs queued for a person: ``link_id, record_a_id, record_b_id, reason, score``."""
+        import pandas as pd
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        with self._sessions() as session:
+            rows = session.execute(
+                select(m.DuplicateLink.id, m.DuplicateLink.record_a_id,
+                       m.DuplicateLink.record_b_id, m.DuplicateLink.reason, m.DuplicateLink.score)
+                .where(m.DuplicateLink.project_id == self.project_id,
+                       m.DuplicateLink.decision == "pending")
+                .order_by(m.DuplicateLink.score.desc(), m.DuplicateLink.id)
+            ).all()
+        return pd.DataFrame(rows, columns=["link_id", "record_a_id", "record_b_id", "reason", "score"])
+
+    # --- screening --------------------------------------------------------------------------
+    def _screenable(self, session: Session, record_id: int) -> Any:
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        record = session.get(m.RecordRow, record_id)
+        if record is None or record.project_id != self.project_id:
+            raise InputError(f"there is no record {record_id} in project {self.name!r}",
+                             column="record_id")
+        kept = session.scalar(
+            select(m.DuplicateCluster.kept_record_id)
+            .join(m.DuplicateMember, m.DuplicateMember.cluster_id == m.DuplicateCluster.id)
+            .where(m.DuplicateMember.record_id == record_id, m.DuplicateMember.kept.is_(False))
+        )
+        if kept is not None:
+            raise InputError(
+                f"record {record_id} is a duplicate of record {kept}", column="record_id",
+                hint=f"screen record {kept}, the one de-duplication kept",
+            )
+        if record.removed_reason is not None:
+            raise InputError(
+                f"record {record_id} was removed before screening ({record.removed_reason})",
+                column="record_id",
+            )
+        return record
+
+    def _reason_id(self, session: Session, stage: str, decision: str, reason: str | None) -> int | None:
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        if decision != "exclude":
+            if reason is not None:
+                raise InputError(f"a reason is given only for an exclusion, not for {decision!r}",
+                                 column="reason")
+            return None
+        if reason is None:
+            if stage == "full_text":
+                raise InputError(
+                    "a full-text exclusion needs a reason", column="reason",
+                    hint="PRISMA 2020 item 16a reports reports excluded with reasons; choose one "
+                    "of: " + (", ".join(self.exclusion_reasons(stage="full_text")) or
+                              "(none yet: add_exclusion_reason)"),
+                )
+            return None
+        found = session.scalar(
+            select(m.ExclusionReason.id).where(
+                m.ExclusionReason.project_id == self.project_id,
+                m.ExclusionReason.stage == stage, m.ExclusionReason.label == reason,
+            )
+        )
+        if found is None:
+            allowed = self.exclusion_reasons(stage=stage)  # type: ignore[arg-type]
+            raise InputError(
+                f"{reason!r} is not in the project's {stage} exclusion reasons", column="reason",
+                hint="choose one of: " + (", ".join(allowed) if allowed else
+                                          "(none yet: add it with add_exclusion_reason)"),
+            )
+        return int(found)
+
+    def record_decision(
+        self,
+        record_id: int,
+        *,
+        stage: Stage,
+        reviewer: str,
+        decision: Decision,
+        reason: str | None = None,
+        note: str | None = None,
+        replace: bool = False,
+    ) -> None:
+        """Store one reviewer's decision on a record at a stage.
+
+        A second decision by the same reviewer on the same record and stage is refused unless
+        ``replace=True``. At full text the record must have passed title/abstract screening,
+        must not be marked "not retrieved", and an exclusion needs a reason from the project's
+        list (:meth:`add_exclusion_reason`).
+        """
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        _choice(stage, m.STAGES, "stage")
+        _choice(decision, m.DECISIONS, "decision")
+        with self._begin() as session:
+            self._screenable(session, record_id)
+            reviewer_id = self._member(session, reviewer)
+            if stage == "full_text":
+                self._require_full_text(session, record_id)
+            reason_id = self._reason_id(session, stage, decision, reason)
+            existing = session.scalar(
+                select(m.ScreeningDecision).where(
+                    m.ScreeningDecision.record_id == record_id, m.ScreeningDecision.stage == stage,
+                    m.ScreeningDecision.reviewer_id == reviewer_id,
+                )
+            )
+            if existing is not None and not replace:
+                raise InputError(
+                    f"{reviewer!r} already decided {existing.decision!r} on record {record_id} "
+                    f"at {stage}", column="decision",
+                    hint="pass replace=True to change it",
+                )
+            if existing is None:
+                existing = m.ScreeningDecision(record_id=record_id, stage=stage,
+                                               reviewer_id=reviewer_id)
+                session.add(existing)
+            existing.decision = decision
+            existing.exclusion_reason_id = reason_id
+            existing.note = note
+            existing.decided_at = dt.datetime.now(dt.timezone.utc)
+
+    def _require_full_text(self, session: Session, record_id: int) -> None:
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        final = self.final_decisions(session=session)
+        ta = final[(final["record_id"] == record_id) & (final["stage"] == "title_abstract")]
+        if ta.empty or ta["status"].iloc[0] != "final" or ta["decision"].iloc[0] == "exclude":
+            state = "no final decision" if ta.empty or ta["status"].iloc[0] != "final" else "excluded"
+            raise InputError(
+                f"record {record_id} has not passed title/abstract screening ({state})",
+                column="stage", hint="decide it at title_abstract first",
+            )
+        status = session.scalar(select(m.FullTextRetrieval.status).where(
+            m.FullTextRetrieval.record_id == record_id))
+        if status == "not_retrieved":
+            raise InputError(f"the full text of record {record_id} is marked not retrieved",
+                             column="stage", hint="set_retrieval(record_id, status='retrieved') first")
+
+    def resolve_conflict(
+        self,
+        record_id: int,
+        *,
+        stage: Stage,
+        lead: str,
+        decision: Literal["include", "exclude"],
+        reason: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """A lead's final decision on a record at a stage (overrides the reviewers')."""
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        _choice(stage, m.STAGES, "stage")
+        _choice(decision, ("include", "exclude"), "decision")
+        with self._begin() as session:
+            self._screenable(session, record_id)
+            lead_id = self._member(session, lead, lead=True)
+            if stage == "full_text":
+                self._require_full_text(session, record_id)
+            reason_id = self._reason_id(session, stage, decision, reason)
+            if session.scalar(select(m.ConflictResolution.id).where(
+                    m.ConflictResolution.record_id == record_id,
+                    m.ConflictResolution.stage == stage)) is not None:
+                raise InputError(f"record {record_id} is already resolved at {stage}",
+                                 column="record_id")
+            session.add(m.ConflictResolution(
+                record_id=record_id, stage=stage, resolved_by_id=lead_id, decision=decision,
+                exclusion_reason_id=reason_id, note=note,
+            ))
+
+    def final_decisions(self, *, session: Session | None = None) -> pd.DataFrame:
+        """Final decision per record and stage; see :func:`metareview.review.prisma.final_decisions`."""
+        import pandas as pd
+        from sqlalchemy import select
+
+        from metareview.review.prisma import final_decisions
+        from metareview.store import models as m
+
+        def run(s: Session) -> pd.DataFrame:
+            label = m.ExclusionReason.label
+            d = s.execute(
+                select(m.ScreeningDecision.record_id, m.ScreeningDecision.stage,
+                       m.ScreeningDecision.reviewer_id, m.ScreeningDecision.decision, label)
+                .join(m.RecordRow, m.ScreeningDecision.record_id == m.RecordRow.id)
+                .outerjoin(m.ExclusionReason,
+                           m.ScreeningDecision.exclusion_reason_id == m.ExclusionReason.id)
+                .where(m.RecordRow.project_id == self.project_id)
+            ).all()
+            r = s.execute(
+                select(m.ConflictResolution.record_id, m.ConflictResolution.stage,
+                       m.ConflictResolution.decision, label)
+                .join(m.RecordRow, m.ConflictResolution.record_id == m.RecordRow.id)
+                .outerjoin(m.ExclusionReason,
+                           m.ConflictResolution.exclusion_reason_id == m.ExclusionReason.id)
+                .where(m.RecordRow.project_id == self.project_id)
+            ).all()
+            n = s.scalar(select(m.Project.reviewers_per_record).where(m.Project.id == self.project_id))
+            return final_decisions(
+                pd.DataFrame(d, columns=["record_id", "stage", "reviewer_id", "decision", "reason"]),
+                pd.DataFrame(r, columns=["record_id", "stage", "decision", "reason"]),
+                reviewers_per_record=int(n or 1),
+            )
+
+        if session is not None:
+            return run(session)
+        with self._sessions() as s:
+            return run(s)
+
+    def set_retrieval(
+        self, record_id: int, *, status: Literal["sought", "not_retrieved", "retrieved"],
+        reason: str | None = None,
+    ) -> None:
+        """Record whether a report's full text was retrieved (a reason when it was not)."""
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        _choice(status, m.RETRIEVAL_STATUSES, "status")
+        if status == "not_retrieved" and not reason:
+            raise InputError("say why the full text could not be retrieved", column="reason",
+                             hint="e.g. 'no response from authors'")
+        with self._begin() as session:
+            self._screenable(session, record_id)
+            row = session.scalar(select(m.FullTextRetrieval).where(
+                m.FullTextRetrieval.record_id == record_id))
+            if row is None:
+                row = m.FullTextRetrieval(record_id=record_id)
+                session.add(row)
+            row.status = status
+            row.reason = reason
+            row.updated_at = dt.datetime.now(dt.timezone.utc)
+
+    def remove_record(self, record_id: int, *, reason: str) -> None:
+        """Remove a record before screening for a stated reason other than duplication."""
+        reason = str(reason).strip()
+        if not reason:
+            raise InputError("say why the record is removed", column="reason",
+                             hint="e.g. 'marked as ineligible by automation tools'")
+        with self._begin() as session:
+            record = self._screenable(session, record_id)
+            record.removed_reason = reason
+
+    def assign_study(self, record_ids: Sequence[int], *, label: str) -> int:
+        """Group reports (records) into one study labelled *label*; returns the study id."""
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+
+        label = str(label).strip()
+        if not label:
+            raise InputError("the study needs a label", column="label", hint="e.g. 'Smith 2020'")
+        with self._begin() as session:
+            study = session.scalar(select(m.Study).where(
+                m.Study.project_id == self.project_id, m.Study.label == label))
+            if study is None:
+                study = m.Study(project_id=self.project_id, label=label)
+                session.add(study)
+                session.flush()
+            for rid in record_ids:
+                record = self._screenable(session, int(rid))
+                record.study_id = study.id
+            return int(study.id)
+
+    def add_extraction_form(self, outcome: str, json_schema: dict[str, Any]) -> int:
+        """Store the fields to extract for an outcome (a JSON Schema object with
+        ``properties``); a new version each time it changes. Returns the form id."""
+        from sqlalchemy import func, select
+
+        from metareview.store import models as m
+
+        props = json_schema.get("properties") if isinstance(json_schema, dict) else None
+        if not isinstance(props, dict) or not props:
+            raise InputError("the form must be a JSON Schema object with 'properties'",
+                             column="json_schema",
+                             hint='e.g. {"type": "object", "properties": {"n1i": {"type": "integer"}}}')
+        with self._begin() as session:
+            version = session.scalar(select(func.max(m.ExtractionForm.version)).where(
+                m.ExtractionForm.project_id == self.project_id,
+                m.ExtractionForm.outcome == outcome)) or 0
+            row = m.ExtractionForm(project_id=self.project_id, outcome=outcome,
+                                   json_schema=json_schema, version=version + 1)
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
+    # --- reports ------------------------------------------------------------------------------
+    def status(self) -> ProjectStatus:
+        """Counts of searches, records, duplicates, decisions and conflicts."""
+        from sqlalchemy import func, select
+
+        from metareview.store import models as m
+
+        counts = self.prisma_counts()
+        final = self.final_decisions()
+        with self._sessions() as session:
+            n_searches = session.scalar(select(func.count()).select_from(m.Search).where(
+                m.Search.project_id == self.project_id))
+            pending = session.scalar(select(func.count()).select_from(m.DuplicateLink).where(
+                m.DuplicateLink.project_id == self.project_id,
+                m.DuplicateLink.decision == "pending"))
+        ta = final[final["stage"] == "title_abstract"]
+        ft = final[final["stage"] == "full_text"]
+        return ProjectStatus(
+            project=self.name,
+            searches=int(n_searches or 0),
+            records=counts.identified_total,
+            duplicates_removed=counts.duplicates_removed,
+            pending_duplicate_pairs=int(pending or 0),
+            records_screened=counts.records_screened,
+            title_abstract_decisions=int((ta["status"] == "final").sum()),
+            title_abstract_conflicts=int((ta["status"] == "conflict").sum()),
+            records_awaiting_screening=counts.records_awaiting_screening,
+            reports_sought=counts.reports_sought,
+            full_text_decisions=int((ft["status"] == "final").sum()),
+            full_text_conflicts=int((ft["status"] == "conflict").sum()),
+            reports_included=counts.reports_included,
+            studies_included=counts.studies_included,
+        )
+
+    def prisma_counts(self) -> PrismaCounts:
+        """The PRISMA 2020 flow computed from the store, checked to add up."""
+        from metareview.review.prisma import prisma_counts_from_store
+
+        with self._sessions() as session:
+            return prisma_counts_from_store(session, self.project_id).check()
+
+    def export_records_ris(self, path: str | os.PathLike[str], *, subset: Subset = "unique") -> int:
+        """Write records as RIS (one ``TY`` ... ``ER`` block each); returns how many.
+
+        ``subset`` is ``"unique"`` (default: after de-duplication), ``"all"`` or
+        ``"included"``. Each record carries its store id in an ``ID`` line and its database in
+        ``DB``, so a reference manager's copy can be matched back.
+        """
+        from metareview.store.export import records_to_ris
+
+        target = Path(path)
+        frame = self.records_frame(subset=subset)
+        text = records_to_ris(frame)
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_text(text, encoding="utf-8", newline="")
+        tmp.replace(target)
+        return len(frame)
+
+    def export_extraction_sheet(self, path: str | os.PathLike[str]) -> int:
+        """Write a data-extraction sheet (.csv or .xlsx) with one row per included study.
+
+        Columns: ``study_id, study, record_ids, first_author, year, title, journal, doi,
+        pmid, reviewer`` and then one empty column per field of each extraction form
+        (``"<outcome>: <field>"``), ready for double extraction. Returns the number of rows.
+        """
+        from sqlalchemy import select
+
+        from metareview.store import models as m
+        from metareview.store.export import extraction_sheet
+
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise InputError(f"cannot write an extraction sheet as {suffix or 'no extension'!r}",
+                             file=str(target), hint="use a .csv or .xlsx file name")
+        included = self.records_frame(subset="included")
+        with self._sessions() as session:
+            studies = dict(session.execute(select(m.Study.id, m.Study.label).where(
+                m.Study.project_id == self.project_id)).all())
+            forms = session.execute(
+                select(m.ExtractionForm.outcome, m.ExtractionForm.version,
+                       m.ExtractionForm.json_schema)
+                .where(m.ExtractionForm.project_id == self.project_id)
+                .order_by(m.ExtractionForm.outcome, m.ExtractionForm.version)
+            ).all()
+        latest = {outcome: schema for outcome, _version, schema in forms}  # last version wins
+        sheet = extraction_sheet(included, studies, latest)
+        if suffix == ".csv":
+            sheet.to_csv(target, index=False, encoding="utf-8")
+        else:
+            sheet.to_excel(target, index=False, sheet_name="extraction", engine="openpyxl")
+        return len(sheet)
+
+
+def _display(url_or_path: str | os.PathLike[str]) -> str:
+    text = os.fspath(url_or_path)
+    if "://" in text:
+        from sqlalchemy.engine import make_url
+
+        return make_url(text).render_as_string(hide_password=True)
+    return text
+
+
+def _record_row(record: Any, index: int, file_name: str) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name in _RECORD_FIELDS:
+        row[name] = getattr(record, name, None)
+    row["authors"] = [str(a) for a in (row["authors"] or ())]
+    row["keywords"] = [str(k) for k in (row["keywords"] or ())]
+    year = row["year"]
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise InputError(f"year {year!r} is not a whole number", file=file_name, row=index + 1,
+                         column="year", hint="the importer must give years as integers")
+    if row["source_index"] is None:
+        row["source_index"] = index
+    raw = getattr(record, "raw", None) or {}
+    row["raw"] = {str(k): ([v] if isinstance(v, str) else [str(x) for x in v])
+                  for k, v in dict(raw).items()}
+    for name in ("volume", "issue", "pages", "pmid", "doi"):
+        if row[name] is not None:
+            row[name] = str(row[name])
+    return row
