@@ -1,0 +1,307 @@
+"""Journal style presets shared by every metareview figure.
+
+A style is a frozen :class:`PlotStyle`; :data:`STYLES` maps a preset name to one. The
+presets follow the figure and number conventions of the journals' instructions to authors:
+
+* ``"default"``: neutral grey/black, numbers as ``0.50 [0.33, 0.67]``.
+* ``"cochrane"``: RevMan 5 look (green squares, black diamonds), ``0.50 [0.33, 0.67]``.
+* ``"bmj"``: ``0.50 (0.33 to 0.67)``.
+* ``"lancet"``: mid-line decimal point and an en dash, ``0·50 (0·33–0·67)``.
+* ``"jama"``: ``0.50 (0.33-0.67)``.
+
+Fonts sizes are fixed in points, so text stays legible whatever the number of studies:
+figures grow in height with the number of rows instead of shrinking their text.
+
+Examples
+--------
+>>> get_style("bmj").format_ci(0.5, 0.33, 0.67, decimals=2)
+'0.50 (0.33 to 0.67)'
+>>> get_style("lancet").format_number(-0.5, decimals=2)
+'–0·50'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from metareview.errors import InputError
+
+__all__ = ["STYLES", "PlotStyle", "format_p", "get_style"]
+
+
+@dataclass(frozen=True)
+class PlotStyle:
+    """Colours, fonts and number formats of a figure.
+
+    Parameters
+    ----------
+    name : str
+        The preset's name.
+    fontsize : float
+        Body text size in points (study labels, numbers).
+    family : str
+        Font family.
+    square_color, square_edge : str
+        Fill and edge colour of the study squares.
+    ci_color : str
+        Colour of the study confidence-interval lines.
+    diamond_color, diamond_edge : str
+        Fill and edge colour of the pooled diamonds.
+    pi_color : str
+        Colour of the prediction interval.
+    null_color : str
+        Colour of the line of no effect.
+    ci_template : str
+        ``str.format`` template with ``{est}``, ``{lb}`` and ``{ub}``.
+    decimal_point : str
+        Character used as the decimal separator (``"·"`` for The Lancet).
+    minus : str
+        Character used for a minus sign (a true minus or an en dash rather than a hyphen).
+    row_spacing : float
+        Row height as a multiple of the font size.
+    """
+
+    name: str = "default"
+    fontsize: float = 8.0
+    family: str = "DejaVu Sans"
+    square_color: str = "#4d4d4d"
+    square_edge: str = "#4d4d4d"
+    ci_color: str = "black"
+    diamond_color: str = "black"
+    diamond_edge: str = "black"
+    subgroup_diamond_color: str = "#7f7f7f"
+    pi_color: str = "#b2182b"
+    null_color: str = "black"
+    ci_template: str = "{est} [{lb}, {ub}]"
+    decimal_point: str = "."
+    minus: str = "\u2212"
+    row_spacing: float = 1.6
+
+    @property
+    def row_height_in(self) -> float:
+        """Height of one table row, in inches."""
+        return self.fontsize * self.row_spacing / 72.0
+
+    def format_number(self, x: float, *, decimals: int = 2) -> str:
+        """Format *x* with this style's decimal point and minus sign (for display only)."""
+        if x is None or not math.isfinite(float(x)):
+            return "NA" if x is None or math.isnan(float(x)) else ("\u221e" if x > 0 else "-\u221e")
+        text = f"{float(x):.{decimals}f}"
+        if text.startswith("-"):
+            # -0.00 after rounding is shown as 0.00
+            text = text[1:] if float(text) == 0 else self.minus + text[1:]
+        return text.replace(".", self.decimal_point)
+
+    def format_ci(self, est: float, lb: float, ub: float, *, decimals: int = 2) -> str:
+        """Format an estimate with its interval, e.g. ``'0.50 [0.33, 0.67]'``."""
+        return self.ci_template.format(
+            est=self.format_number(est, decimals=decimals),
+            lb=self.format_number(lb, decimals=decimals),
+            ub=self.format_number(ub, decimals=decimals),
+        )
+
+    def format_interval(self, lb: float, ub: float, *, decimals: int = 2) -> str:
+        """Format an interval alone (the estimate part of the template dropped)."""
+        full = self.format_ci(0.0, lb, ub, decimals=decimals)
+        est = self.format_number(0.0, decimals=decimals)
+        return full[len(est) :].strip()
+
+
+STYLES: dict[str, PlotStyle] = {
+    "default": PlotStyle(),
+    "cochrane": PlotStyle(
+        name="cochrane",
+        family="DejaVu Sans",
+        square_color="#2ca02c",
+        square_edge="#1b7a1b",
+        ci_color="black",
+        diamond_color="black",
+        diamond_edge="black",
+        subgroup_diamond_color="black",
+        pi_color="#d62728",
+        ci_template="{est} [{lb}, {ub}]",
+    ),
+    "bmj": PlotStyle(
+        name="bmj",
+        family="DejaVu Sans",
+        square_color="#1f3f77",
+        square_edge="#1f3f77",
+        diamond_color="#1f3f77",
+        diamond_edge="#1f3f77",
+        subgroup_diamond_color="#6b8cc7",
+        ci_template="{est} ({lb} to {ub})",
+    ),
+    "lancet": PlotStyle(
+        name="lancet",
+        family="DejaVu Serif",
+        square_color="#00468b",
+        square_edge="#00468b",
+        diamond_color="#ad002a",
+        diamond_edge="#ad002a",
+        subgroup_diamond_color="#ed0000",
+        ci_template="{est} ({lb}\u2013{ub})",
+        decimal_point="\u00b7",
+        minus="\u2013",
+    ),
+    "jama": PlotStyle(
+        name="jama",
+        family="DejaVu Sans",
+        square_color="#374e55",
+        square_edge="#374e55",
+        diamond_color="#df8f44",
+        diamond_edge="#b36b24",
+        subgroup_diamond_color="#f2c08f",
+        ci_template="{est} ({lb}-{ub})",
+        minus="\u2212",
+    ),
+}
+
+
+def get_style(style: str | PlotStyle = "default", **overrides: object) -> PlotStyle:
+    """Return a style by preset name (or pass a :class:`PlotStyle` through), with overrides.
+
+    Raises
+    ------
+    InputError
+        If *style* is not a known preset.
+    """
+    if isinstance(style, PlotStyle):
+        base = style
+    else:
+        try:
+            base = STYLES[str(style).lower()]
+        except KeyError:
+            raise InputError(
+                f"unknown style {style!r}",
+                column="style",
+                hint=f"choose one of {', '.join(sorted(STYLES))}",
+            ) from None
+    return replace(base, **overrides) if overrides else base  # type: ignore[arg-type]
+
+
+def format_p(p: float, style: PlotStyle) -> str:
+    """Format a p-value for display: ``p < 0.001`` below one in a thousand, else 2-3 decimals."""
+    if p is None or not math.isfinite(float(p)):
+        return "p = NA"
+    if p < 0.001:
+        return "p < " + style.format_number(0.001, decimals=3)
+    decimals = 3 if p < 0.01 else 2
+    return "p = " + style.format_number(p, decimals=decimals)
+
+
+# --- measures: axis labels and default back-transformations --------------------------------
+
+#: Axis label of each measure code (metafor's codes).
+MEASURE_LABELS: dict[str, str] = {
+    "SMD": "Standardised mean difference",
+    "SMDH": "Standardised mean difference",
+    "MD": "Mean difference",
+    "SMCC": "Standardised mean change",
+    "SMCR": "Standardised mean change",
+    "SMCRH": "Standardised mean change",
+    "MC": "Mean change",
+    "ROM": "Ratio of means",
+    "OR": "Odds ratio",
+    "PETO": "Odds ratio (Peto)",
+    "RR": "Risk ratio",
+    "RD": "Risk difference",
+    "HR": "Hazard ratio",
+    "IRR": "Incidence rate ratio",
+    "IRD": "Incidence rate difference",
+    "COR": "Correlation",
+    "ZCOR": "Correlation",
+    "PR": "Proportion",
+    "PLO": "Proportion",
+    "PLN": "Proportion",
+    "PFT": "Proportion",
+    "PAS": "Proportion",
+    "GEN": "Estimate",
+}
+
+#: Measures analysed on the log scale and shown back-transformed with exp.
+RATIO_MEASURES = frozenset({"OR", "PETO", "RR", "HR", "IRR", "ROM", "PLN"})
+
+
+def measure_label(measure: str | None) -> str:
+    """The axis label for a measure code (``"Estimate"`` when unknown or None).
+
+    >>> measure_label("OR")
+    'Odds ratio'
+    """
+    if measure is None:
+        return "Estimate"
+    return MEASURE_LABELS.get(str(measure).upper(), str(measure))
+
+
+def _expit(x):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def default_transf(measure: str | None):  # type: ignore[no-untyped-def]
+    """The back-transformation used for display, or None for none.
+
+    Ratio measures are pooled on the log scale and shown with ``exp``; logit proportions
+    (PLO) with the inverse logit; Fisher's z (ZCOR) with ``tanh`` (Fisher 1921, Metron 1:3).
+    """
+    import numpy as np
+
+    code = None if measure is None else str(measure).upper()
+    if code in RATIO_MEASURES:
+        return np.exp
+    if code == "PLO":
+        return _expit
+    if code == "ZCOR":
+        return np.tanh
+    return None
+
+
+def null_value(measure: str | None) -> float | None:
+    """Value of no effect on the analysis scale (0), or None for one-group measures."""
+    code = None if measure is None else str(measure).upper()
+    if code in {"PR", "PLO", "PLN", "PFT", "PAS", "COR", "ZCOR", "MC", "GEN"}:
+        return 0.0 if code in {"COR", "ZCOR"} else None
+    return 0.0
+
+
+def _format_tick(v: float, style: PlotStyle) -> str:
+    if not math.isfinite(v):
+        return ""
+    text = f"{v:.3g}"
+    if "e" in text:
+        text = f"{v:g}"
+    if text.startswith("-"):
+        text = style.minus + text[1:]
+    return text.replace(".", style.decimal_point)
+
+
+def axis_ticks(lo: float, hi: float, transf, style: PlotStyle):  # type: ignore[no-untyped-def]
+    """Tick positions on the analysis scale, and their labels on the display scale.
+
+    With ``exp`` the ticks sit at the logs of 1-2-5 values (0.1, 0.2, 0.5, 1, 2, ...), so an
+    odds-ratio axis reads naturally; otherwise at round numbers of the analysis scale, each
+    labelled with its back-transformed value.
+    """
+    import numpy as np
+    from matplotlib.ticker import MaxNLocator
+
+    if transf is np.exp:
+        nice = np.array([m * 10.0**e for e in range(-4, 5) for m in (1.0, 2.0, 5.0)])
+        pos = np.log(nice)
+        keep = (pos >= lo - 1e-12) & (pos <= hi + 1e-12)
+        if keep.sum() > 7:
+            nice = np.array([10.0**e for e in range(-4, 5)])
+            pos = np.log(nice)
+            keep = (pos >= lo - 1e-12) & (pos <= hi + 1e-12)
+            pos = np.concatenate([pos[keep], [0.0] if lo <= 0 <= hi else []])
+            pos = np.unique(pos)
+        else:
+            pos = pos[keep]
+        if len(pos) >= 2:
+            return pos, [_format_tick(float(np.exp(p)), style) for p in pos]
+    ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    ticks = ticks[(ticks >= lo - 1e-12) & (ticks <= hi + 1e-12)]
+    shown = ticks if transf is None else np.asarray(transf(ticks), dtype=float)
+    return ticks, [_format_tick(float(v), style) for v in shown]
