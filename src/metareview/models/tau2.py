@@ -152,30 +152,54 @@ def _done(tau2: Array, se: Array) -> Tau2Fit:
 def _fisher_scoring(
     method: str, d: Design, y: Array, v: Array, m: Array, k: Array, control: Control
 ) -> Tau2Fit:
-    """ML, REML and EB by Fisher scoring from the (truncated) HE estimate, as metafor does.
+    """ML, REML and EB by Fisher scoring from the (truncated) HE estimate, as metafor does,
+    safeguarded by a bracket on the root of the estimating equation.
 
-    Steps that would leave the parameter space are halved until tau^2 >= 0.
+    Plain Fisher scoring (metafor's algorithm) can oscillate for ever between two values when
+    the expected information is a poor guide (metafor then stops with "Fisher scoring
+    algorithm did not converge"; about 4 in 1,000 random data sets of k = 20 do this). Each
+    iteration here also narrows a bracket [lo, hi] around the root of the score (the score is
+    positive below the root and negative above it); a scoring step that leaves the bracket,
+    or does not shrink fast enough, is replaced by bisection (a safeguarded Newton method). Where plain
+    scoring converges both find the same root; where it would not, this one still does.
+    Steps below 0 are bounded by the bracket's lower end 0 (metafor halves them instead;
+    both lead to the same limit).
     """
     p = d.p
     tau2 = _nonneg(_he(d, y, v, m, k)[0])
     B = tau2.shape[0]
     active = np.ones(B, dtype=bool)
     iterations = np.zeros(B)
+    lo = np.zeros(B)
+    hi = np.full(B, np.inf)
+    last_step = np.full(B, np.inf)
+    step_before_last = np.full(B, np.inf)
     for _ in range(control.maxiter):
         fit = wls(d, y, m / (v + tau2[:, None]), m)
         if method == "ML":
-            sw = fit.w.sum(axis=1)
-            adj = (fit.ypp_y - sw) / (fit.w**2).sum(axis=1)
+            score = fit.ypp_y - fit.w.sum(axis=1)
+            info = (fit.w**2).sum(axis=1)
         elif method == "REML":
-            adj = (fit.ypp_y - tr_P(d, fit)) / tr_PDPD(d, fit)
+            score = fit.ypp_y - tr_P(d, fit)
+            info = tr_PDPD(d, fit)
         else:  # EB
-            adj = (fit.rss * k / (k - p) - k) / fit.w.sum(axis=1)
-        adj = np.where(np.isnan(adj), 0.0, adj)
-        adj = _halve_into_range(tau2, adj)
-        new = np.where(active, tau2 + adj, tau2)
+            score = fit.rss * k / (k - p) - k
+            info = fit.w.sum(axis=1)
+        lo = np.where(score > 0, np.maximum(lo, tau2), lo)
+        hi = np.where(score <= 0, np.minimum(hi, tau2), hi)
+        adj = np.where(np.isnan(score) | ~active, 0.0, score / info)
+        new = tau2 + adj
+        # rtsafe's rule (Press et al., Numerical Recipes, 9.4): bisect when the scoring step
+        # leaves the bracket or fails to halve the step taken two iterations before
+        slow = np.abs(adj) > 0.5 * np.abs(step_before_last)
+        bisect = active & np.isfinite(hi) & ((new <= lo) | (new >= hi) | slow)
+        new = np.where(bisect, 0.5 * (lo + hi), new)
+        new = np.maximum(new, 0.0)
+        step_before_last = last_step
+        last_step = new - tau2
         change = np.abs(new - tau2)
         iterations += active
-        tau2 = new
+        tau2 = np.where(active, new, tau2)
         active &= change > control.threshold * np.maximum(1.0, tau2)
         if not active.any():
             break
@@ -216,6 +240,11 @@ def _halve_into_range(tau2: Array, adj: Array) -> Array:
 
 def _loglik(method: str, d: Design, y: Array, v: Array, m: Array, k: Array, tau2: Array) -> Array:
     fit = wls(d, y, m / (v + tau2[:, None]), m)
+    return _loglik_from_fit(method, d, v, m, k, tau2, fit)
+
+
+def _loglik_from_fit(method: str, d: Design, v: Array, m: Array, k: Array, tau2: Array, fit: WLS) -> Array:
+    """ML or REML log-likelihood (without the constant log det(X'X) term of REML)."""
     logv = (np.log(np.where(m, v + tau2[:, None], 1.0))).sum(axis=1)
     if method == "ML":
         return -0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * fit.rss
