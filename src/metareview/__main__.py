@@ -1,0 +1,3 @@
+from metareview.cli import main
+
+main()
