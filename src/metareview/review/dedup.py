@@ -43,6 +43,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,8 +95,11 @@ _GENERIC_TITLES = frozenset({
 
 # weights of the features in the combined score (title dominates; bibliographic details
 # corroborate)
-_W_TITLE, _W_AUTHORS, _W_YEAR, _W_VOLUME, _W_PAGES, _W_JOURNAL = 4.0, 2.0, 1.0, 1.0, 1.0, 1.0
-_TITLE_FLOOR = 0.85     # a fuzzy link needs at least this title similarity
+_W_TITLE, _W_AUTHORS, _W_YEAR, _W_VOLUME, _W_PAGES, _W_JOURNAL = 4.0, 2.0, 1.0, 1.0, 1.0, 0.5
+_TITLE_FLOOR = 0.85         # a fuzzy link needs at least this title similarity ...
+_TITLE_FLOOR_ALONE = 0.97   # ... or this when no volume, pages or journal can corroborate
+_TITLE_FLOOR_STRONG = 0.70  # ... or this when volume, pages, year, authors, journal all agree
+_EXACT_TITLE_FLOOR = 0.90   # a shared DOI/PMID with less similar titles goes to review
 _PREFILTER = 0.60       # candidate pairs below this title similarity are not scored further
 
 _LINK_COLUMNS = ["id_a", "id_b", "reason", "score"]
@@ -212,6 +216,11 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
     title = normalise_title(_column(frame, "title")).to_numpy(object)
     first_author, author_tokens = normalise_authors(_column(frame, "authors"))
     pages = parse_pages(_column(frame, "pages"))
+    # "P63" ~ "63"; every start page of a multi-range "230-5, 246-51, 233-8"
+    page_digits = np.array([re.sub(r"\D", "", p[0]) or "-" for p in pages], dtype=object)
+    page_starts = np.array([" " + " ".join(re.findall(r"(?:^|[,;+]\s*)([a-z]*\d+)",
+                                                      str(raw).casefold())) + " "
+                            for raw in _column(frame, "pages").fillna("")], dtype=object)
     completeness = np.zeros(len(frame), dtype=np.int64)
     for name in COMPLETENESS_FIELDS:
         col = _column(frame, name)
@@ -224,8 +233,11 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
         "year": parse_year(_column(frame, "year")),
         "journal": normalise_journal(journal),
         "volume": normalise_volume(_column(frame, "volume")),
+        "issue": normalise_volume(_column(frame, "issue")),
         "page_first": np.array([p[0] for p in pages], dtype=object),
         "page_last": np.array([p[1] for p in pages], dtype=object),
+        "page_digits": page_digits,
+        "page_starts": page_starts,
         "doi": normalise_doi(_column(frame, "doi")),
         "pmid": normalise_pmid(_column(frame, "pmid")),
         "completeness": completeness,
@@ -328,8 +340,15 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     pfi, pfj = f["page_first"][i], f["page_first"][j]
     pli, plj = f["page_last"][i], f["page_last"][j]
     both_pages = (pfi != "") & (pfj != "")
-    pages_agree = (pfi == pfj) | ((pli != "") & (pli == plj))
-    p = np.where(both_pages, pages_agree.astype(float), np.nan)
+    pages_agree = ((pfi == pfj) | ((pli != "") & (pli == plj))
+                   | (f["page_digits"][i] == f["page_digits"][j])
+                   | np.array([f" {x} " in y_ or f" {y} " in x_ for x, y, x_, y_ in zip(
+                       pfi, pfj, f["page_starts"][i], f["page_starts"][j])], dtype=bool))
+    # different page schemes ("1-6" vs the e-locator "e12724") cannot be compared
+    prefix_i = np.array([re.match(r"[a-z]*", x).group() for x in pfi], dtype=object)
+    prefix_j = np.array([re.match(r"[a-z]*", x).group() for x in pfj], dtype=object)
+    comparable = pages_agree | (prefix_i == prefix_j)
+    p = np.where(both_pages & comparable, pages_agree.astype(float), np.nan)
 
     ji, jj = f["journal"][i], f["journal"][j]
     both_j = (ji != "") & (jj != "")
@@ -344,6 +363,8 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     score = np.where(wsum > 0, (np.nan_to_num(values) * weights).sum(axis=1) / np.where(
         wsum > 0, wsum, 1.0), 0.0)
 
+    ii, ij = f["issue"][i], f["issue"][j]
+    issue_conflict = (ii != "") & (ij != "") & (ii != ij)
     doi_conflict = (f["doi"][i] != "") & (f["doi"][j] != "") & ~doi_eq
     kind_conflict = f["kind"][i] != f["kind"][j]
     words = np.array([len(s.split()) for s in f["title"][i]])
@@ -352,7 +373,8 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
         "i": i, "j": j, "title": t, "authors": a, "first_author_equal": first_eq, "year": y,
         "dy": dy, "volume": v, "pages": p, "journal": jv, "score": score, "doi_equal": doi_eq,
         "pmid_equal": pmid_eq, "doi_conflict": doi_conflict, "kind_conflict": kind_conflict,
-        "generic": generic,
+        "generic": generic, "issue_conflict": issue_conflict,
+        "no_pages": (pfi == "") & (pfj == ""),
     }
 
 
@@ -365,19 +387,32 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
     veto = s["doi_conflict"] | s["kind_conflict"] | (dy > 1)
     v_eq, p_eq = v == 1.0, p == 1.0
     v_conflict, p_conflict = v == 0.0, p == 0.0
+    # the issue decides only when neither record has pages (some exports put an EndNote
+    # record number in the issue field)
+    issue_conflict = s["issue_conflict"] & s["no_pages"]
     exact = (s["doi_equal"] | s["pmid_equal"]) & ~veto
-    exact_ok = exact & (~has_t | (t >= 0.5))
+    # a shared DOI/PMID with clearly different titles or pages is a data error (e.g. one DOI
+    # for a whole supplement of conference abstracts): a person decides
+    exact_ok = exact & (~has_t | (t >= _EXACT_TITLE_FLOOR)) & ~p_conflict
     year_ok = (dy == 0) | np.isnan(dy) | ((dy == 1) & (v_eq | p_eq))
     author_ok = np.where(np.isnan(a), v_eq | p_eq | (jv == 1.0), a >= 0.5)
-    fuzzy = (has_t & (t >= _TITLE_FLOOR) & (score >= threshold) & ~veto & ~v_conflict
-             & ~p_conflict & year_ok & author_ok & (~s["generic"] | (v_eq & p_eq)))
-    # no title on one side: everything bibliographic must agree
-    biblio = (~has_t & s["first_author_equal"] & (dy == 0) & v_eq & p_eq & (jv != 0.0)
-              & ~veto & (score >= threshold))
-    accepted = exact_ok | fuzzy | biblio
-    # held back by evidence rather than by the score alone
-    held = (exact | v_conflict | p_conflict | s["generic"] | ~year_ok | ~author_ok
-            | (has_t & (t < _TITLE_FLOOR)) | ~has_t)
+    corroborated = ~(np.isnan(v) & np.isnan(p) & np.isnan(jv))
+    # volume, pages, year, authors and journal all agree: the title may differ more (a
+    # database adds a section heading or drops a subtitle)
+    strong = v_eq & p_eq & (dy == 0) & (a >= 0.9) & (jv == 1.0)
+    title_floor = np.where(strong, _TITLE_FLOOR_STRONG,
+                           np.where(corroborated, _TITLE_FLOOR, _TITLE_FLOOR_ALONE))
+    # a different journal (conference vs journal, a reprint) needs volume and pages to agree
+    journal_ok = (jv != 0.0) | (v_eq & p_eq)
+    fuzzy = (has_t & (t >= title_floor) & (score >= threshold) & ~veto & ~v_conflict
+             & ~p_conflict & ~issue_conflict & year_ok & author_ok & journal_ok
+             & (~s["generic"] | (v_eq & p_eq)))
+    accepted = exact_ok | fuzzy
+    # held back by evidence rather than by the score alone (a record without a title is
+    # never merged automatically)
+    held = (exact | v_conflict | p_conflict | issue_conflict | s["generic"] | ~year_ok
+            | ~journal_ok
+            | ~author_ok | (has_t & (t < title_floor)) | ~has_t)
     review = ~accepted & ~veto & (((score >= lo) & ((score <= hi) | held)) | exact)
 
     reasons: list[str] = []
@@ -402,6 +437,8 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
                 parts.append(f"{name} {'equal' if val == 1 else 'differs'}")
         if not np.isnan(jv[k]):
             parts.append("journal compatible" if jv[k] == 1 else "journal differs")
+        if issue_conflict[k]:
+            parts.append("issue differs")
         head = "fuzzy: " if has_t[k] else "bibliographic: "
         text = head + ", ".join(parts)
         if review[k]:
@@ -411,6 +448,14 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
                             + " but titles differ")
             if v_conflict[k] or p_conflict[k]:
                 held.append("volume or pages differ")
+            if issue_conflict[k]:
+                held.append("issue differs")
+            if not journal_ok[k]:
+                held.append("journal differs without volume and pages agreeing")
+            if not has_t[k]:
+                held.append("a title is missing")
+            elif t[k] < title_floor[k]:
+                held.append(f"title similarity below {title_floor[k]:g}")
             if s["generic"][k]:
                 held.append("short generic title")
             if not year_ok[k]:

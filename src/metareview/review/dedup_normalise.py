@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "strip_notes",
     "journal_compatible",
     "normalise_authors",
     "normalise_doi",
@@ -63,10 +64,31 @@ def fold(text: str) -> str:
     return stripped.casefold()
 
 
+# MEDLINE appends notes to titles: "Title.[Erratum appears in J Pediatr. 2003 Jun ...]",
+# "[Comment in ...]" (often truncated without the closing bracket); they are not the title.
+_NOTE = re.compile(
+    r"\.?\s*\[(?:erratum|errata|published erratum|comment|retraction|retracted|corrected and "
+    r"republished|summary for patients|update|expression of concern|see comments?)\b[^\]]*(?:\]|$)",
+    re.IGNORECASE,
+)
+
+
+def strip_notes(text: str) -> str:
+    """Remove database notes (``[Erratum appears in ...]``, ``[Comment in ...]``) from a title.
+
+    >>> strip_notes("Gene X in mice.[Erratum appears in J Pediatr. 2003 Jun")
+    'Gene X in mice'
+    """
+    previous = None
+    while previous != text:
+        previous, text = text, _NOTE.sub("", text)
+    return text.strip()
+
+
 def _clean_title(text: str) -> str:
     if not text:
         return ""
-    text = html.unescape(_TAG.sub(" ", text))
+    text = html.unescape(_TAG.sub(" ", strip_notes(text)))
     text = _NON_WORD.sub(" ", fold(text))
     return _SPACES.sub(" ", text).strip()
 
@@ -80,7 +102,9 @@ _ERRATUM = re.compile(
     r"\b(erratum|errata|corrigendum|corrigenda|addendum)\b"
     r"|^\W*(correction|retraction|notice of retraction|retracted|withdrawn|withdrawal)"
     r"\s*(to\b|of article\b|notice\b|[:\-\u2013.\[(]|$)"
-    r"|\(\s*vol\.?\s*\d+[^)]{0,40}\bpg\.?\s*\d+",
+    r"|\(\s*vol\.?\s*\d+[^)]{0,40}\bpg\.?\s*\d+"
+    # Embase errata: "Title (New England Journal of Medicine (2009) 360 (542-544))"
+    r"|\([^()]{3,120}\(\s*\d{4}\s*\)\s*\d+[^()]{0,20}(?:\([^()]{1,30}\))?\s*\)\s*\.?\s*$",
     re.IGNORECASE,
 )
 _COMMENT = re.compile(
@@ -101,10 +125,11 @@ def title_kind(series: pd.Series) -> np.ndarray:
     >>> import pandas as pd
     >>> title_kind(pd.Series(["Erratum: Gene X in mice", "Correction to: A trial",
     ...     "Correction of hypokalaemia", "Gene X in mice (vol 12, pg 33, 2010)",
-    ...     "Reply to Smith", "Gene X"])).tolist()
-    ['erratum', 'erratum', '', 'erratum', 'comment', '']
+    ...     "Reply to Smith", "Gene X", "Gene X.[Erratum appears in N Engl J Med. 2009]",
+    ...     "Gene X (New England Journal of Medicine (2009) 360 (542-544))"])).tolist()
+    ['erratum', 'erratum', '', 'erratum', 'comment', '', '', 'erratum']
     """
-    text = _text(series)
+    text = _text(series).map(strip_notes)
     erratum = np.array([_ERRATUM.search(x) is not None for x in text], dtype=bool)
     comment = np.array([_COMMENT.search(x) is not None for x in text], dtype=bool)
     return np.where(erratum, "erratum", np.where(comment, "comment", "")).astype(object)
@@ -187,7 +212,7 @@ def _clean_journal(text: str) -> str:
     text = fold(html.unescape(text))
     text = _J_PAREN.sub(" ", text)
     # drop a subtitle: "Journal of clinical oncology : official journal of ..."
-    text = re.split(r"\s:\s|\s=\s|\s/\s", text, maxsplit=1)[0]
+    text = re.split(r":|\s=\s|\s/\s|\.\s*conference\b", text, maxsplit=1)[0]
     words = [w for w in _NON_WORD.sub(" ", text).split() if w not in _J_STOP]
     return " ".join(words)
 
@@ -230,6 +255,8 @@ def journal_compatible(a: str, b: str) -> bool:
     True
     >>> journal_compatible("am j transplant", "american journal transplantation")
     True
+    >>> journal_compatible("eur j cardiothorac surg", "european journal cardio thoracic surgery")
+    True
     >>> journal_compatible("blood", "new england journal medicine")
     False
     """
@@ -244,8 +271,10 @@ def journal_compatible(a: str, b: str) -> bool:
     sa, sb = set(wa), set(wb)
     if len(sa) >= 1 and len(sb) >= 1 and (sa <= sb or sb <= sa) and min(len(sa), len(sb)) >= 2:
         return True
-    # run-together abbreviation "jama" vs "j am med assoc" is left undecided (False)
-    return a.replace(" ", "") == b.replace(" ", "")
+    # run-together or differently split: "jthoraccardiovascsurg", "eur j cardiothorac surg"
+    ca, cb = a.replace(" ", ""), b.replace(" ", "")
+    short, full = (ca, cb) if len(ca) <= len(cb) else (cb, ca)
+    return len(short) >= 6 and _abbreviates(short, full)
 
 
 _VOLUME = re.compile(r"(\d+)")
@@ -265,8 +294,14 @@ def normalise_volume(series: pd.Series) -> np.ndarray:
 _PAGES = re.compile(r"^\D*?([a-z]*\d+[a-z]?)(?:\s*(?:-+|\u2013|\u2014|to)\s*([a-z]*\d+[a-z]?))?")
 
 
+_PAGES_START = re.compile(r"^\s*[a-z]{0,2}\d")
+
+
 def _pages(text: str) -> tuple[str, str]:
-    m = _PAGES.match(text.casefold().strip())
+    text = text.casefold().strip()
+    if not _PAGES_START.match(text):  # "Suppl-61", "t-20": mangled by an export, unusable
+        return ("", "")
+    m = _PAGES.match(text)
     if not m:
         return ("", "")
     first, last = m.group(1).lstrip("0") or "0", (m.group(2) or "")
@@ -284,7 +319,11 @@ def _pages(text: str) -> tuple[str, str]:
 
 
 def parse_pages(series: pd.Series) -> pd.Series:
-    """(first page, last page) for each record; ``'123-9'`` becomes ``('123', '129')``."""
+    """(first page, last page) for each record; ``'123-9'`` becomes ``('123', '129')``.
+
+    A value that does not start with a page number (at most two letters then digits, as in
+    ``S12`` or ``e1234``) is treated as missing: exports mangle pages into ``Suppl-61``.
+    """
     return _text(series).map(_pages)
 
 
