@@ -629,19 +629,12 @@ def forest_plot(
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> import numpy as np
-    >>> res = SimpleNamespace(
-    ...     yi=np.array([0.2, 0.5, 0.4]), vi=np.array([0.04, 0.02, 0.05]),
-    ...     slab=("A 2001", "B 2005", "C 2010"), measure="SMD", k=3, p=1, level=95,
-    ...     method="REML", test="z", b=np.array([0.40]), se=np.array([0.12]),
-    ...     zval=np.array([3.3]), pval=np.array([0.001]), ci_lb=np.array([0.16]),
-    ...     ci_ub=np.array([0.64]), tau2=0.0, I2=0.0, QE=1.5, QEp=0.47,
-    ...     weights=np.array([28.6, 57.1, 14.3]),
-    ...     to_dict=lambda: {"pi_lb": 0.16, "pi_ub": 0.64})
-    >>> fig = forest_plot(res)
-    >>> round(fig.get_size_inches()[1], 1) > 1
-    True
+    >>> from metareview.models import rma
+    >>> res = rma([0.21, 0.53, 0.38, 0.10], [0.04, 0.02, 0.05, 0.03], measure="SMD",
+    ...           slab=["Ames 2001", "Bell 2005", "Cole 2010", "Diaz 2012"])
+    >>> fig = forest_plot(res, favours=("Favours control", "Favours treatment"))
+    >>> [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "label"]
+    ['Ames 2001', 'Bell 2005', 'Cole 2010', 'Diaz 2012', 'Random-effects model', 'Prediction interval']
     """
     if hasattr(res, "fits") and hasattr(res, "overall"):
         if order is not None:
