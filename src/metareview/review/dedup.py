@@ -100,6 +100,7 @@ _TITLE_FLOOR = 0.85         # a fuzzy link needs at least this title similarity 
 _TITLE_FLOOR_ALONE = 0.97   # ... or this when no volume, pages or journal can corroborate
 _TITLE_FLOOR_STRONG = 0.70  # ... or this when volume, pages, year, authors, journal all agree
 _EXACT_TITLE_FLOOR = 0.90   # a shared DOI/PMID with less similar titles goes to review
+_PREFIX_CREDIT = 0.90       # title similarity credited when one title starts the other
 _PREFILTER = 0.60       # candidate pairs below this title similarity are not scored further
 
 _LINK_COLUMNS = ["id_a", "id_b", "reason", "score"]
@@ -319,8 +320,20 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     pmid_eq = (f["pmid"][i] != "") & (f["pmid"][i] == f["pmid"][j])
     t = np.full(i.size, np.nan)
     t[both_title] = _similarity(ti[both_title], tj[both_title], fuzz.ratio, workers)
+    # one title is the other's start (a subtitle dropped by one database): at least three
+    # words in common at the start
+    prefix = np.zeros(i.size, dtype=bool)
+    maybe = both_title & (t < _PREFIX_CREDIT)
+    if maybe.any():
+        prefix[maybe] = [
+            (b.startswith(a + " ") if len(a) <= len(b) else a.startswith(b + " "))
+            and min(a.count(" "), b.count(" ")) >= 2
+            for a, b in zip(ti[maybe], tj[maybe])
+        ]
+    t = np.where(prefix, _PREFIX_CREDIT, t)
     keep = ~both_title | (t >= _PREFILTER) | doi_eq | pmid_eq
     i, j, t, doi_eq, pmid_eq = i[keep], j[keep], t[keep], doi_eq[keep], pmid_eq[keep]
+    prefix = prefix[keep]
 
     ai, aj = f["author_tokens"][i], f["author_tokens"][j]
     both_auth = (ai != "") & (aj != "")
@@ -370,7 +383,7 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     words = np.array([len(s.split()) for s in f["title"][i]])
     generic = (words <= 3) | np.array([s in _GENERIC_TITLES for s in f["title"][i]])
     return {
-        "i": i, "j": j, "title": t, "authors": a, "first_author_equal": first_eq, "year": y,
+        "i": i, "j": j, "title": t, "prefix": prefix, "authors": a, "first_author_equal": first_eq, "year": y,
         "dy": dy, "volume": v, "pages": p, "journal": jv, "score": score, "doi_equal": doi_eq,
         "pmid_equal": pmid_eq, "doi_conflict": doi_conflict, "kind_conflict": kind_conflict,
         "generic": generic, "issue_conflict": issue_conflict,
@@ -402,8 +415,8 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
     strong = v_eq & p_eq & (dy == 0) & (a >= 0.9) & (jv == 1.0)
     title_floor = np.where(strong, _TITLE_FLOOR_STRONG,
                            np.where(corroborated, _TITLE_FLOOR, _TITLE_FLOOR_ALONE))
-    # a different journal (conference vs journal, a reprint) needs volume and pages to agree
-    journal_ok = (jv != 0.0) | (v_eq & p_eq)
+    # a different journal name (conference vs journal, a reprint) needs pages to agree
+    journal_ok = (jv != 0.0) | (p_eq & ~v_conflict)
     fuzzy = (has_t & (t >= title_floor) & (score >= threshold) & ~veto & ~v_conflict
              & ~p_conflict & ~issue_conflict & year_ok & author_ok & journal_ok
              & (~s["generic"] | (v_eq & p_eq)))
@@ -424,7 +437,9 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
             reasons.append("pmid")
             continue
         parts = []
-        if has_t[k]:
+        if s["prefix"][k]:
+            parts.append("title: one starts the other")
+        elif has_t[k]:
             parts.append(f"title {t[k]:.2f}")
         else:
             parts.append("title missing")

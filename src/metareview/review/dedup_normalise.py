@@ -202,7 +202,14 @@ def normalise_authors(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 _J_STOP = frozenset({"the", "of", "and", "in", "for", "on", "de", "la", "le", "des", "du", "und",
                      "fur", "der", "die", "a", "an", "to"})
-_J_PAREN = re.compile(r"\([^)]*\)")
+# words that vary between listings of one proceedings volume ("Proceedings of the 13th Annual
+# International Conference on X" vs "International Conference on X, ICX")
+_J_NOISE = frozenset({"proceedings", "proc", "annual", "first", "second", "third", "fourth",
+                      "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+                      "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+                      "seventeenth", "eighteenth", "nineteenth", "twentieth", "electronic",
+                      "resource", "print", "online"})
+_J_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 @lru_cache(maxsize=200_000)
@@ -213,7 +220,8 @@ def _clean_journal(text: str) -> str:
     text = _J_PAREN.sub(" ", text)
     # drop a subtitle: "Journal of clinical oncology : official journal of ..."
     text = re.split(r":|\s=\s|\s/\s|\.\s*conference\b", text, maxsplit=1)[0]
-    words = [w for w in _NON_WORD.sub(" ", text).split() if w not in _J_STOP]
+    words = [w for w in _NON_WORD.sub(" ", text).split()
+             if w not in _J_STOP and w not in _J_NOISE and not any(c.isdigit() for c in w)]
     return " ".join(words)
 
 
@@ -256,6 +264,9 @@ def journal_compatible(a: str, b: str) -> bool:
     >>> journal_compatible("am j transplant", "american journal transplantation")
     True
     >>> journal_compatible("eur j cardiothorac surg", "european journal cardio thoracic surgery")
+    True
+    >>> journal_compatible("european conference social media",
+    ...                    "european conference social media ecsm")
     True
     >>> journal_compatible("blood", "new england journal medicine")
     False
