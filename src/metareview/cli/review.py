@@ -1,9 +1,184 @@
-"""`metareview review`: not yet written."""
+"""`metareview review ...`: a review project in a store, from imports to the PRISMA diagram.
+
+Commands (each prints a short table; a user's mistake is one line on stderr and exit 2)::
+
+    metareview review init --name "Aspirin review" [--db review.db] [--lead ann]
+    metareview review import pubmed.txt --database PubMed --date 2024-01-31 [--query ...]
+    metareview review dedup
+    metareview review status
+    metareview review export --records unique.ris | --extraction sheet.csv (or .xlsx)
+    metareview review prisma --out flow.svg (or .png, .pdf)
+
+``--db`` takes a file path (SQLite) or a URL (``postgresql+psycopg://user@host/db``) and
+defaults to ``review.db``; ``--name`` picks the project when the store holds several.
+Heavy modules (SQLAlchemy, pandas, matplotlib) load inside the commands.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from metareview.errors import InputError
+
+DB_HELP = "Review store: a SQLite file path or a database URL (postgresql+psycopg://...)."
+NAME_HELP = "Project name (needed only when the store holds several projects)."
+
+
+def _table(title: str, rows: list[tuple[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("item")
+    table.add_column("n", justify="right")
+    for item, value in rows:
+        table.add_row(str(item), f"{value:,}" if isinstance(value, int) else str(value))
+    Console(soft_wrap=True).print(table)
+
+
+def _open(db: str, name: str | None) -> Any:
+    from metareview.review.project import ReviewProject
+
+    return ReviewProject.open(db, name)
+
+
+def init(
+    name: str = typer.Option(..., "--name", help="Name of the new review project."),
+    db: str = typer.Option("review.db", "--db", help=DB_HELP),
+    lead: str | None = typer.Option(None, "--lead", help="Username of the review lead."),
+    reviewers_per_record: int = typer.Option(
+        1, "--reviewers-per-record", help="Reviewers who must agree for a decision to be final."
+    ),
+) -> None:
+    """Create a review store (schema by migrations) and a project in it."""
+    from metareview.review.project import ReviewProject
+
+    with ReviewProject.init(db, name, lead=lead, reviewers_per_record=reviewers_per_record) as p:
+        _table(f"Created project {p.name!r}", [("store", p.url), ("project id", p.project_id)])
+
+
+def import_(
+    file: Path = typer.Argument(..., help="The database export to import."),
+    database: str = typer.Option(..., "--database", help="Database searched, e.g. Embase."),
+    date: str = typer.Option(..., "--date", help="Date the search was run (YYYY-MM-DD)."),
+    query: str | None = typer.Option(None, "--query", help="The search strategy as run."),
+    query_file: Path | None = typer.Option(
+        None, "--query-file", help="A text file holding the search strategy."
+    ),
+    format: str | None = typer.Option(None, "--format", help="Export format (detected if omitted)."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (detected if omitted)."),
+    register: bool = typer.Option(
+        False, "--register", help="The source is a trials register, not a bibliographic database."
+    ),
+    db: str = typer.Option("review.db", "--db", help=DB_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+) -> None:
+    """Import one export file as one search (all records or none)."""
+    if query is not None and query_file is not None:
+        raise InputError("give the search strategy once", column="--query",
+                         hint="use --query or --query-file, not both")
+    if query_file is not None:
+        if not query_file.is_file():
+            raise InputError("no such file", file=str(query_file), column="--query-file")
+        query = query_file.read_text(encoding="utf-8")
+    with _open(db, name) as project:
+        summary = project.import_file(
+            file, database=database, date=date, query=query, format=format, encoding=encoding,
+            kind="register" if register else "database",
+        )
+    rows = [("search id", summary.search_id), ("database", summary.database),
+            ("date run", summary.date.isoformat()), ("format", summary.format),
+            ("records", summary.records), ("warnings", len(summary.warnings))]
+    _table(f"Imported {file.name}", rows)
+    for warning in summary.warnings[:20]:
+        typer.echo(f"warning: {warning}", err=True)
+    if len(summary.warnings) > 20:
+        typer.echo(f"warning: ... and {len(summary.warnings) - 20} more", err=True)
+
+
+def dedup(
+    db: str = typer.Option("review.db", "--db", help=DB_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+) -> None:
+    """Find duplicate records across all searches and store the clusters (idempotent)."""
+    with _open(db, name) as project:
+        summary = project.dedup()
+    _table("De-duplication", [
+        ("records", summary.records), ("duplicate clusters", summary.duplicate_clusters),
+        ("duplicates removed", summary.duplicates_removed), ("links", summary.links),
+        ("pairs queued for review", summary.pairs_for_review),
+    ])
+
+
+def status(
+    db: str = typer.Option("review.db", "--db", help=DB_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+) -> None:
+    """Show where the project stands."""
+    with _open(db, name) as project:
+        st = project.status()
+    frame = st.to_frame()
+    _table(f"Project {st.project!r}", [(r.item.replace("_", " "), int(r.n))
+                                       for r in frame.itertuples(index=False)])
+
+
+def export(
+    records: Path | None = typer.Option(None, "--records", help="Write records as RIS."),
+    extraction: Path | None = typer.Option(
+        None, "--extraction", help="Write the extraction sheet (.csv or .xlsx)."
+    ),
+    subset: str = typer.Option("unique", "--subset", help="Records to export: unique, all, included."),
+    db: str = typer.Option("review.db", "--db", help=DB_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+) -> None:
+    """Export records (RIS) and/or the data-extraction sheet."""
+    if records is None and extraction is None:
+        raise InputError("nothing to export", column="--records",
+                         hint="give --records FILE.ris and/or --extraction FILE.csv|.xlsx")
+    rows: list[tuple[str, Any]] = []
+    with _open(db, name) as project:
+        if records is not None:
+            rows.append((f"records -> {records}", project.export_records_ris(records, subset=subset)))
+        if extraction is not None:
+            rows.append((f"studies -> {extraction}", project.export_extraction_sheet(extraction)))
+    _table("Exported", rows)
+
+
+def prisma(
+    out: Path | None = typer.Option(None, "--out", help="Write the flow diagram (.svg, .png, .pdf)."),
+    db: str = typer.Option("review.db", "--db", help=DB_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+) -> None:
+    """Compute the PRISMA 2020 counts from the store and draw the flow diagram."""
+    if out is not None and out.suffix.lower() not in (".svg", ".png", ".pdf"):
+        raise InputError(f"cannot draw the diagram as {out.suffix or 'no extension'!r}",
+                         file=str(out), column="--out", hint="use a .svg, .png or .pdf file name")
+    with _open(db, name) as project:
+        counts = project.prisma_counts()
+    frame = counts.to_frame()
+    rows = [(f"{r.box.replace('_', ' ')}{': ' + r.label if r.label else ''}", int(r.n))
+            for r in frame.itertuples(index=False)]
+    if out is not None:
+        from metareview.plots.prisma import save_prisma_flow
+
+        save_prisma_flow(counts, out)
+        rows.append(("diagram", str(out)))
+    _table("PRISMA 2020", rows)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to *app*."""
+    """Add the ``review`` command group to *app*."""
+    group = typer.Typer(
+        name="review", no_args_is_help=True,
+        help="A systematic-review project: import, de-duplicate, screen, PRISMA 2020.",
+    )
+    group.command("init")(init)
+    group.command("import")(import_)
+    group.command("dedup")(dedup)
+    group.command("status")(status)
+    group.command("export")(export)
+    group.command("prisma")(prisma)
+    app.add_typer(group, name="review")
