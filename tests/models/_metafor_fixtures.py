@@ -71,12 +71,12 @@ def case(case_id: str) -> dict[str, Any]:
 
 
 def as_float_array(x: Any) -> np.ndarray:
-    """JSON value (number, null or list) -> float array with null as NaN."""
+    """JSON value (number, null, "Inf"/"-Inf"/"NaN" or a list) -> float array, null as NaN."""
     if x is None:
         return np.array([np.nan])
     if isinstance(x, list):
-        return np.array([np.nan if v is None else v for v in x], dtype=float)
-    return np.array([x], dtype=float)
+        return np.array([np.nan if v is None else float(v) for v in x], dtype=float)
+    return np.array([float(x)], dtype=float)  # float() also reads "Inf", "-Inf", "NaN"
 
 
 def mismatch(name: str, actual: Any, expected: Any, kind: str | None = None) -> str | None:

@@ -383,5 +383,11 @@ out <- list(
   cases = cases,
   subgroups = subgroups
 )
-write_json(out, "models.json", digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
+# NA is written as null. Non-finite numbers are kept as the strings "Inf", "-Inf" and "NaN"
+# (with na = "null", jsonlite would write them as null too and lose, e.g., a z value of Inf
+# when se = 0): write with na = "string", then turn the "NA" strings back into null. No
+# character field of this file is the literal string "NA".
+json <- toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "string")
+json <- gsub('"NA"', "null", json, fixed = TRUE)
+writeLines(json, "models.json", useBytes = TRUE)
 cat(sprintf("wrote models.json: %d cases, %d subgroup analyses\n", length(cases), length(subgroups)))
