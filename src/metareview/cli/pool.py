@@ -1,9 +1,151 @@
-"""`metareview pool`: not yet written."""
+"""`metareview pool`: pool one table of studies from the shell.
+
+The JSON it prints (``--json``) is documented in ``docs/pool-json.md``.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+POOL_SCHEMA = "metareview.pool/1"
+
+EXAMPLES = """
+Examples:
+
+  metareview pool trials.csv --measure OR            (columns ai, bi, ci, di)
+
+  metareview pool effects.csv --method DL --json     (columns yi, vi)
+
+  metareview pool smd.csv --measure SMD --subgroup disease --test knha
+"""
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe plain values: NaN and infinities become null."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _study_rows(res: Any) -> list[dict[str, Any]]:
+    return [
+        {"slab": s, "yi": float(y), "vi": float(v), "weight": float(w)}
+        for s, y, v, w in zip(res.slab, res.yi, res.vi, res.weights, strict=True)
+    ]
+
+
+def compute_effects(
+    frame: Any, *, measure: str | None, file: str, ri: float | None = None
+) -> tuple[Any, Any, tuple[str, ...] | None, str | None]:
+    """(yi, vi, slab, measure) from a table: given directly, or computed with escalc from
+    columns named as metafor's arguments."""
+    from metareview.effects import escalc
+    from metareview.errors import InputError
+    from metareview.io import label_column, require_columns, with_file
+
+    slab_col = label_column(frame)
+    try:
+        if measure is None:
+            require_columns(frame, ("yi", "vi"), file=file,
+                            why=" (or give --measure to compute them from raw columns)")  # fmt: skip
+            slab = tuple(str(s) for s in frame[slab_col]) if slab_col else None
+            return frame["yi"].to_numpy(dtype=float), frame["vi"].to_numpy(dtype=float), slab, None
+        extra: dict[str, Any] = {}
+        if ri is not None and "ri" not in frame.columns:
+            extra["ri"] = ri
+        eff = escalc(measure.upper(), data=frame, slab=slab_col, **extra)
+        return eff.yi, eff.vi, eff.slab, eff.measure
+    except InputError as exc:
+        raise with_file(exc, file) from None
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to *app*."""
+    """Add ``pool`` to *app*."""
+
+    @app.command(help="Pool the studies of one table (random-effects by default)." + EXAMPLES)
+    def pool(
+        data: Annotated[Path, typer.Argument(help="CSV/TSV/Excel file, columns named as metafor's arguments.")],
+        measure: Annotated[str | None, typer.Option(help="Effect measure (SMD, MD, OR, RR, RD, PLO, ...). Not needed when the file has yi and vi.")] = None,
+        method: Annotated[str, typer.Option(help="tau^2 estimator: EE, DL, REML, ML, PM, HE, SJ, HS, EB, PMM; a comma list is a fallback chain.")] = "REML",
+        test: Annotated[str, typer.Option(help="z, t or knha (Hartung-Knapp).")] = "z",
+        level: Annotated[float, typer.Option(help="Confidence level in percent.")] = 95.0,
+        subgroup: Annotated[str | None, typer.Option(help="Column naming each study's subgroup.")] = None,
+        tau2_rule: Annotated[str, typer.Option("--tau2", help="With --subgroup: 'separate' or 'common' tau^2.")] = "separate",
+        ri: Annotated[float | None, typer.Option(help="Assumed pre-post correlation for SMCR/SMCC when the file has no ri column.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (schema in docs/pool-json.md).")] = False,
+    ) -> None:
+        from metareview.errors import InputError
+        from metareview.io import read_table, require_columns, with_file
+        from metareview.models import rma, subgroup_analysis
+
+        file = str(data)
+        frame = read_table(data)
+        yi, vi, slab, meas = compute_effects(frame, measure=measure, file=file, ri=ri)
+        methods = [m.strip() for m in method.split(",") if m.strip()]
+        meth: str | list[str] = methods[0] if len(methods) == 1 else methods
+        try:
+            if subgroup is None:
+                res = rma(yi, vi, method=meth, test=test, level=level, slab=slab, measure=meas)
+                out = {"schema": POOL_SCHEMA, **res.to_dict(), "studies": _study_rows(res)}
+                sg = None
+            else:
+                require_columns(frame, (subgroup,), file=file)
+                sg = subgroup_analysis(yi, vi, frame[subgroup].tolist(), method=meth, tau2=tau2_rule,
+                                       test=test, level=level, slab=slab, measure=meas)  # fmt: skip
+                res = sg.overall
+                out = {
+                    "schema": POOL_SCHEMA, **res.to_dict(), "studies": _study_rows(res),
+                    "subgroups": {lvl: {**f.to_dict(), "studies": _study_rows(f)} for lvl, f in sg.fits.items()},
+                    "Q_between": sg.Q_between, "df_between": sg.df_between, "p_between": sg.p_between,
+                    "tau2_rule": tau2_rule,
+                }  # fmt: skip
+        except InputError as exc:
+            raise with_file(exc, file) from None
+        if as_json:
+            typer.echo(json.dumps(_clean(out), indent=2))
+            return
+        _print_human(res, sg, file)
+
+
+def _print_human(res: Any, sg: Any, file: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from metareview.models import predict
+
+    con = Console()
+    t = Table(title=f"{file}: {res.k} studies, {res.measure or 'yi/vi'}", show_lines=False)
+    for col in ("study", "yi", "vi", "weight %"):
+        t.add_column(col, justify="right" if col != "study" else "left")
+    for s, y, v, w in zip(res.slab, res.yi, res.vi, res.weights, strict=True):
+        t.add_row(s, f"{y:.4f}", f"{v:.4f}", f"{w:.2f}")
+    con.print(t)
+    pr = predict(res)
+    con.print(
+        f"{'Common-effect' if res.is_common_effect else 'Random-effects'} model ({res.method_used}, test {res.test}): "
+        f"estimate {res.estimate:.4f} [{res.ci_lb[0]:.4f}, {res.ci_ub[0]:.4f}], se {res.se[0]:.4f}, "
+        f"p {res.pval[0]:.4g}"
+    )
+    if not res.is_common_effect:
+        con.print(f"Prediction interval [{pr.pi_lb:.4f}, {pr.pi_ub:.4f}]; tau^2 {res.tau2:.4f}")
+    con.print(f"Heterogeneity: Q = {res.QE:.2f} (df {res.k - 1}, p {res.QEp:.4g}), I^2 = {res.I2:.1f}%, H^2 = {res.H2:.2f}")
+    if sg is not None:
+        st = Table(title=f"Subgroups ({sg.tau2} tau^2)")
+        for col in ("subgroup", "k", "estimate", "95% CI", "tau^2", "I^2 %"):
+            st.add_column(col)
+        for _, r in sg.estimates.iterrows():
+            st.add_row(str(r["level"]), str(r["k"]), f"{r['estimate']:.4f}",
+                       f"[{r['ci_lb']:.4f}, {r['ci_ub']:.4f}]", f"{r['tau2']:.4f}", f"{r['I2']:.1f}")  # fmt: skip
+        con.print(st)
+        con.print(f"Test for subgroup differences: Q = {sg.Q_between:.3f}, df = {sg.df_between}, p = {sg.p_between:.4g}")

@@ -164,6 +164,9 @@ def fit_batch(
     vbt = vb[:, btt_idx][:, :, btt_idx]
     with np.errstate(divide="ignore", invalid="ignore"):
         QM = np.einsum("bi,bij,bj->b", bt, inv(vbt), bt)
+    # metafor inverts vb by a Cholesky factorisation and reports NA when it fails
+    singular = ~(np.diagonal(vbt, axis1=1, axis2=2) > 0).all(axis=1)
+    QM = np.where(singular, np.nan, QM)
     if test in ("t", "knha"):
         QM = QM / mdf
         QMp = np.where(ddf > 0, stats.f.sf(QM, mdf, np.where(ddf > 0, ddf, 1)), np.nan)
