@@ -64,10 +64,10 @@ def store_dedup_result(session: Session, project_id: int, result: Any) -> dict[s
     if (multi.groupby("cluster_id")["kept"].sum() != 1).any():
         raise StoreError("the duplicate finder returned a cluster without exactly one kept record")
 
-    person_pairs = set(session.execute(
+    person_pairs = {(int(a), int(b)) for a, b in session.execute(
         select(m.DuplicateLink.record_a_id, m.DuplicateLink.record_b_id).where(
             m.DuplicateLink.project_id == project_id, m.DuplicateLink.decided_by == "person")
-    ).tuples())
+    )}
     auto_clusters = select(m.DuplicateCluster.id).where(
         m.DuplicateCluster.project_id == project_id, m.DuplicateCluster.decided_by == "auto")
     session.execute(delete(m.DuplicateMember).where(m.DuplicateMember.cluster_id.in_(auto_clusters)))
