@@ -237,9 +237,8 @@ def stopping_curve(
         points.append(y.size)
     rows = []
     for m in points:  # one vectorised test per checkpoint
-        res = stopping_test(y[:m], n_total=n_total, recall_target=recall_target,
-                            confidence=confidence)
-        rows.append((m, res.n_relevant_seen, res.p_value, res.stop))
+        p = _min_pvalue(y[:m], n_total, recall_target)
+        rows.append((m, int(y[:m].sum()), p, p < 1.0 - confidence))
     return pd.DataFrame(rows, columns=["n_screened", "n_relevant_seen", "p_value", "stop"])
 
 
@@ -254,9 +253,15 @@ def first_stop(
     """The first checkpoint (every ``every`` records) at which the rule says stop, or None."""
     y = _check(labels, n_total, recall_target, confidence)
     for m in range(every, y.size + 1, every):
-        res = stopping_test(y[:m], n_total=n_total, recall_target=recall_target,
-                            confidence=confidence)
-        if res.stop:
-            return res
+        if _min_pvalue(y[:m], n_total, recall_target) < 1.0 - confidence:
+            return stopping_test(y[:m], n_total=n_total, recall_target=recall_target,
+                                 confidence=confidence)
     return None
+
+
+def _min_pvalue(y: np.ndarray, n_total: int, recall_target: float) -> float:
+    if y.size == 0 or y.sum() == 0:
+        return 1.0
+    n, k, _r_al, n_al, k_tar, _r_seen = _windows(y, n_total, recall_target)
+    return float(_pvalues(n, k, n_al, k_tar).min())
 
