@@ -1,0 +1,465 @@
+"""Run a validated analysis plan: each outcome's data -> effect sizes -> models -> results.
+
+This is pure library code shared by ``metareview analyze`` and the web app: it reads the data
+files a :class:`~metareview.plan.Plan` names, computes effect sizes with
+:func:`metareview.effects.escalc`, fits the model with :func:`metareview.models.rma`, and
+runs the subgroup analyses, meta-regressions, sensitivity analyses and small-study bias
+tests the plan asks for, then judges the GRADE domains the tool can judge
+(:mod:`metareview.report.sof`). It writes no files; :mod:`metareview.report` does.
+
+Functions from the diagnostics and bias layers are called through :func:`_api`, which fails
+loudly (naming the plan key that asked for them) when one is missing, never silently.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metareview.errors import InputError, NotApplicableError
+from metareview.plan import DataSource, OutcomeSpec, Plan
+
+__all__ = [
+    "AnalysisResult",
+    "OutcomeResult",
+    "analysis_steps",
+    "load_data",
+    "null_value",
+    "reporting_transform",
+    "run_outcome",
+    "run_plan",
+]
+
+#: comparative measures: no difference between groups is yi = 0 on the model scale
+COMPARATIVE = frozenset(
+    "RR OR RD AS PETO IRR IRD IRSD MD SMD SMDH ROM MC SMCC SMCR SMCRH ROMC COR UCOR ZCOR GEN"
+    .split()
+)
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def load_data(source: DataSource, plan: Plan) -> pd.DataFrame:
+    """Read one data source (CSV or Excel) and check that every mapped column exists.
+
+    Raises
+    ------
+    PlanError
+        The file is missing, of an unknown type, or lacks a column the plan maps (the error
+        points at the plan line that names the column and lists the columns the file has).
+    """
+    base = ("data", source.name)
+    path = Path(source.file)
+    if not path.is_file():
+        raise plan.error(base + ("file",), f"data file not found: {path}",
+                         "paths are relative to the plan file's folder")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        frame = pd.read_csv(path, keep_default_na=True)
+    elif suffix == ".tsv":
+        frame = pd.read_csv(path, sep="\t")
+    elif suffix in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, sheet_name=source.sheet or 0, engine="openpyxl")
+    else:
+        raise plan.error(base + ("file",), f"cannot read {path.name}: use .csv, .tsv or .xlsx")
+    available = ", ".join(map(str, frame.columns))
+    wanted = [("study", source.study)] + [("columns", c) for c in source.columns.values()]
+    for key, column in wanted:
+        if column not in frame.columns:
+            arg = next((a for a, c in source.columns.items() if c == column), None)
+            where = base + ((key, arg) if key == "columns" and arg else (key,))
+            raise plan.error(where, f"{path.name} has no column '{column}'",
+                             f"the file's columns are: {available}")
+    return frame
+
+
+def _numeric(frame: pd.DataFrame, column: str, file: str) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() & frame[column].notna()
+    if bad.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(bad.to_numpy())]
+        first = frame[column][bad].iloc[0]
+        raise InputError(f"not a number: {first!r}", file=file, row=rows, column=column,
+                         hint="use a plain number (decimal point, no units)")
+    return values.to_numpy(dtype=float)
+
+
+# --- reporting scale --------------------------------------------------------------------------
+
+
+def reporting_transform(name: str, *, ni: np.ndarray | None = None) -> Callable | None:
+    """The function that takes the model scale to the reporting scale (None: identity).
+
+    Examples
+    --------
+    >>> float(reporting_transform("exp")(np.log(2.0)))
+    2.0
+    >>> reporting_transform("none") is None
+    True
+    """
+    if name == "none":
+        return None
+    if name == "exp":
+        return np.exp
+    if name == "ilogit":
+        return lambda x: 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+    if name == "ztor":
+        return np.tanh
+    if name == "iarcsin":
+        return lambda x: np.sin(np.clip(np.asarray(x, dtype=float), 0, np.pi / 2)) ** 2
+    if name in ("ipft", "ipft.hm"):
+        from metareview.effects.transforms import transf_ipft_hm
+
+        if ni is None:
+            raise NotApplicableError(f"transf '{name}' needs the sample sizes ni")
+        n = np.asarray(ni, dtype=float)
+        # Miller JJ (1978), Am Stat 32(4):138, doi:10.1080/00031305.1978.10479283
+        return lambda x: transf_ipft_hm(x, ni=n)
+    raise NotApplicableError(f"unknown transformation {name!r}")
+
+
+def null_value(measure: str, transf: str) -> float | None:
+    """The value of 'no effect' on the reporting scale (None for single-group measures).
+
+    Examples
+    --------
+    >>> null_value("RR", "exp"), null_value("SMD", "none"), null_value("PLO", "ilogit")
+    (1.0, 0.0, None)
+    """
+    if measure not in COMPARATIVE:
+        return None
+    return 1.0 if transf == "exp" else 0.0
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """Everything computed for one outcome.
+
+    Attributes
+    ----------
+    spec : OutcomeSpec
+        What the plan asked for.
+    effects : Effects
+        The effect sizes (yi, vi, slab, conversions).
+    fit : RMAResult
+        The main model.
+    summary : dict
+        The main model's numbers (``fit.to_dict()``) plus ``pred``, ``pred_ci_lb``,
+        ``pred_ci_ub``, ``pred_pi_lb``, ``pred_pi_ub`` on the reporting scale.
+    tables : mapping of str to DataFrame
+        Every table of results, by name (``studies``, ``model``, ``subgroups``, ...).
+    tests : dict
+        Small-study/publication bias test results (plain numbers).
+    sof : SummaryOfFindings
+        The GRADE assessment.
+    objects : mapping
+        Fitted objects the figures need (``subgroups``, ``trim_and_fill``, ...).
+    participants : int or None
+        Number of participants (sum of the plan's ``grade.participants`` columns).
+    """
+
+    spec: OutcomeSpec
+    effects: Any
+    fit: Any
+    summary: Mapping[str, Any]
+    tables: Mapping[str, pd.DataFrame]
+    tests: Mapping[str, Any]
+    sof: Any
+    objects: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    participants: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """The results of a whole plan, in plan order."""
+
+    plan: Plan
+    outcomes: tuple[OutcomeResult, ...]
+    versions: Mapping[str, str]
+
+    def outcome(self, name: str) -> OutcomeResult:
+        for o in self.outcomes:
+            if o.spec.name == name:
+                return o
+        raise KeyError(name)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def _api(module: str, name: str, plan_key: str) -> Callable[..., Any]:
+    """A function of another layer, or a loud error naming the plan key that needs it."""
+    try:
+        mod = importlib.import_module(f"metareview.{module}")
+        return getattr(mod, name)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError) as exc:
+        raise NotImplementedError(
+            f"metareview.{module}.{name} is not available ({exc}); the plan key {plan_key} "
+            "needs it"
+        ) from exc
+
+
+def analysis_steps(plan: Plan) -> list[tuple[str, str]]:
+    """The (outcome, step) pairs :func:`run_plan` reports progress on, in order."""
+    steps: list[tuple[str, str]] = []
+    for o in plan.outcomes:
+        steps.append((o.name, "effect sizes and model"))
+        steps += [(o.name, f"subgroups: {s.name}") for s in o.subgroups]
+        steps += [(o.name, f"meta-regression: {m.name}") for m in o.moderators]
+        steps.append((o.name, "sensitivity analyses"))
+        steps.append((o.name, "bias tests and GRADE"))
+    return steps
+
+
+def versions() -> dict[str, str]:
+    """Versions of the software that computed the results (for the methods and results.json)."""
+    import scipy
+
+    import metareview
+
+    return {"metareview": metareview.__version__, "numpy": np.__version__,
+            "scipy": scipy.__version__, "pandas": pd.__version__}
+
+
+def run_plan(plan: Plan, *, progress: Callable[[str, str], None] | None = None) -> AnalysisResult:
+    """Run every outcome of *plan*.
+
+    Parameters
+    ----------
+    plan : Plan
+        A validated plan (:func:`metareview.plan.load_plan`).
+    progress : callable, keyword-only
+        Called as ``progress(outcome_name, step)`` after each step in
+        :func:`analysis_steps`.
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    frames: dict[str, pd.DataFrame] = {}
+    results = []
+    for spec in plan.outcomes:
+        if spec.data not in frames:
+            frames[spec.data] = load_data(plan.data[spec.data], plan)
+        results.append(run_outcome(plan, spec, frames[spec.data], progress=progress))
+    return AnalysisResult(plan=plan, outcomes=tuple(results), versions=versions())
+
+
+def _effects(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *, ri: float | None = None) -> Any:
+    from metareview.effects import escalc
+
+    source = plan.data[spec.data]
+    file = str(source.file)
+    args = {arg: _numeric(frame, col, file) for arg, col in source.columns.items()}
+    if ri is not None:
+        args["ri"] = np.full(len(frame), ri)
+    slab = frame[source.study].astype(str).tolist()
+    try:
+        return escalc(spec.measure, **args, slab=slab)
+    except InputError as exc:
+        if exc.file is not None:
+            raise
+        column = source.columns.get(exc.column, exc.column) if exc.column else None
+        raise InputError(exc.message, file=file, row=exc.row, column=column,
+                         hint=exc.hint) from None
+
+
+def _with_scale(frame: pd.DataFrame, transf: Callable | None,
+                cols: tuple[str, ...] = ("estimate", "ci_lb", "ci_ub")) -> pd.DataFrame:
+    """Add ``<col>_scaled`` columns on the reporting scale (unchanged if no transform)."""
+    out = frame.copy()
+    for c in cols:
+        if c in out:
+            values = out[c].to_numpy(dtype=float)
+            out[f"{c}_scaled"] = values if transf is None else transf(values)
+    return out
+
+
+def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
+                progress: Callable[[str, str], None] | None = None) -> OutcomeResult:
+    """Run everything the plan asks for one outcome (see :func:`run_plan`)."""
+    from metareview.models import predict, rma
+    from metareview.report.sof import assess_certainty
+
+    def tick(step: str) -> None:
+        if progress is not None:
+            progress(spec.name, step)
+
+    source = plan.data[spec.data]
+    base = ("outcomes", spec.name)
+    m = spec.model
+    opts = {"method": m.methods if len(m.methods) > 1 else m.methods[0], "test": m.test,
+            "level": m.level}
+    caught: list[str] = []
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        eff = _effects(plan, spec, frame)
+        fit = rma(eff, **opts)
+    caught += [str(w.message) for w in record]
+    for w in record:  # re-raise so callers (and pytest's filterwarnings) still see them
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    transf = reporting_transform(spec.transf, ni=getattr(eff, "ni", None))
+    pred = predict(fit, transf=transf)
+    summary = dict(fit.to_dict())
+    summary["method_used"] = fit.method_used
+    for name in ("pred", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+        key = "pred" if name == "pred" else f"pred_{name}"
+        summary[key] = float(np.atleast_1d(getattr(pred, name))[0])
+    tables: dict[str, pd.DataFrame] = {}
+    studies = eff.to_frame()
+    studies["weight"] = np.asarray(fit.weights, dtype=float)
+    tables["studies"] = studies
+    tables["model"] = fit.summary().reset_index(names="term")
+    if len(eff.conversions):
+        tables["conversions"] = eff.conversions_frame()
+    objects: dict[str, Any] = {"predict": pred}
+    tick("effect sizes and model")
+
+    # subgroups
+    if spec.subgroups:
+        from metareview.models import subgroup_analysis
+
+        rows = []
+        for sg_spec in spec.subgroups:
+            if sg_spec.column not in frame.columns:
+                raise plan.error(base + ("subgroups", sg_spec.name, "column"),
+                                 f"{Path(source.file).name} has no column '{sg_spec.column}'",
+                                 "the file's columns are: " + ", ".join(map(str, frame.columns)))
+            sg = subgroup_analysis(eff.yi, eff.vi, frame[sg_spec.column].astype(str).to_numpy(),
+                                   method=opts["method"], tau2=sg_spec.tau2, test=m.test,
+                                   level=m.level, slab=eff.slab, measure=spec.measure)
+            objects[f"subgroup:{sg_spec.name}"] = sg
+            est = _with_scale(sg.estimates, transf)
+            est.insert(0, "subgroup", sg_spec.name)
+            est["Q_between"] = float(sg.Q_between)
+            est["df_between"] = float(sg.df_between)
+            est["p_between"] = float(sg.p_between)
+            rows.append(est)
+            tick(f"subgroups: {sg_spec.name}")
+        tables["subgroups"] = pd.concat(rows, ignore_index=True)
+
+    # meta-regression
+    if spec.moderators:
+        rows = []
+        for mod in spec.moderators:
+            try:
+                mfit = rma(eff.yi, eff.vi, mods=mod.formula, data=frame, method=opts["method"],
+                           test=m.test, level=m.level, slab=eff.slab, measure=spec.measure)
+            except InputError as exc:
+                raise plan.error(base + ("moderators", mod.name),
+                                 f"cannot fit the formula {mod.formula!r}: {exc}") from None
+            objects[f"moderator:{mod.name}"] = mfit
+            coef = mfit.summary().reset_index(names="term")
+            coef.insert(0, "model", mod.name)
+            coef.insert(1, "formula", mod.formula)
+            coef["tau2"] = float(mfit.tau2)
+            coef["QM"] = float(mfit.QM)
+            coef["QMp"] = float(mfit.QMp)
+            coef["R2"] = np.nan if mfit.R2 is None else float(mfit.R2)
+            rows.append(coef)
+            tick(f"meta-regression: {mod.name}")
+        tables["moderators"] = pd.concat(rows, ignore_index=True)
+
+    # sensitivity
+    sens = spec.sensitivity
+    sbase = ".".join(base + ("sensitivity",))
+    if sens.leave_one_out:
+        loo = _api("diagnostics", "leave_one_out", f"{sbase}.leave_one_out")(fit)
+        objects["leave_one_out"] = loo
+        tables["leave_one_out"] = _with_scale(loo.to_frame(), transf)
+    if sens.influence:
+        bj = _api("diagnostics", "baujat", f"{sbase}.influence")(fit)
+        objects["baujat"] = bj
+        tables["baujat"] = bj.to_frame()
+        inf = _api("diagnostics", "influence", f"{sbase}.influence")(fit)
+        objects["influence"] = inf
+        tables["influence"] = inf.to_frame()
+    if sens.cumulative is not None:
+        col = sens.cumulative
+        if col not in frame.columns:
+            raise plan.error(base + ("sensitivity", "cumulative"),
+                             f"{Path(source.file).name} has no column '{col}'")
+        cum = _api("diagnostics", "cumulative", f"{sbase}.cumulative")(
+            fit, order=frame[col].to_numpy())
+        objects["cumulative"] = cum
+        tables["cumulative"] = _with_scale(cum.to_frame(), transf)
+    if sens.estimators:
+        rows = []
+        for method in dict.fromkeys((fit.method_used, *sens.estimators)):
+            alt = rma(eff, method=method, test=m.test, level=m.level)
+            rows.append({"method": method, "estimate": alt.estimate, "se": float(alt.se[0]),
+                         "ci_lb": float(alt.ci_lb[0]), "ci_ub": float(alt.ci_ub[0]),
+                         "pval": float(alt.pval[0]), "tau2": float(alt.tau2),
+                         "I2": float(alt.I2)})
+        tables["estimators"] = _with_scale(pd.DataFrame(rows), transf)
+    if sens.ri:
+        rows = []
+        for r in sens.ri:
+            alt = rma(_effects(plan, spec, frame, ri=r), **opts)
+            rows.append({"ri": r, "estimate": alt.estimate, "ci_lb": float(alt.ci_lb[0]),
+                         "ci_ub": float(alt.ci_ub[0]), "tau2": float(alt.tau2),
+                         "I2": float(alt.I2)})
+        tables["ri_sensitivity"] = _with_scale(pd.DataFrame(rows), transf)
+        objects["ri_sensitivity"] = tables["ri_sensitivity"]
+    tick("sensitivity analyses")
+
+    # small-study / publication bias
+    bias = spec.bias
+    bbase = ".".join(base + ("bias",))
+    tests: dict[str, Any] = {}
+    if bias.egger:
+        eg = _api("bias", "regtest", f"{bbase}.egger")(fit)
+        tests["egger"] = {"zval": float(eg.zval), "pval": float(eg.pval),
+                          "limit_estimate": float(eg.limit_estimate)}
+    if bias.begg:
+        rk = _api("bias", "ranktest", f"{bbase}.begg")(fit)
+        tests["begg"] = {"tau": float(rk.tau), "pval": float(rk.pval)}
+    if bias.trim_and_fill:
+        tf = _api("bias", "trim_and_fill", f"{bbase}.trim_and_fill")(fit)
+        objects["trim_and_fill"] = tf
+        tests["trim_and_fill"] = {
+            "k0": int(tf.k0), "side": str(tf.side), "estimate": float(tf.fit.estimate),
+            "ci_lb": float(tf.fit.ci_lb[0]), "ci_ub": float(tf.fit.ci_ub[0]),
+        }
+    if bias.fail_safe_n:
+        fs = _api("bias", "fail_safe_n", f"{bbase}.fail_safe_n")(eff)
+        tests["fail_safe_n"] = {"fsnum": float(fs.fsnum), "type": str(getattr(fs, "type", ""))}
+    if tests:
+        rows = [{"test": name, "statistic": next(iter(v.values())), **{
+            k: v[k] for k in ("pval",) if k in v}} for name, v in tests.items()]
+        tables["bias_tests"] = pd.DataFrame(rows, columns=["test", "statistic", "pval"])
+
+    participants = None
+    if spec.grade.participants:
+        missing = [c for c in spec.grade.participants if c not in frame.columns]
+        if missing:
+            raise plan.error(base + ("grade", "participants"),
+                             f"{Path(source.file).name} has no column '{missing[0]}'")
+        participants = int(sum(_numeric(frame, c, str(source.file)).sum()
+                               for c in spec.grade.participants))
+    sof = assess_certainty(
+        outcome=spec.label, design=spec.grade.design, k=fit.k, participants=participants,
+        estimate=summary["pred"], ci_lb=summary["pred_ci_lb"], ci_ub=summary["pred_ci_ub"],
+        pi_lb=summary["pred_pi_lb"], pi_ub=summary["pred_pi_ub"], I2=float(fit.I2),
+        null=null_value(spec.measure, spec.transf), threshold=spec.grade.threshold,
+        ois=spec.grade.ois,
+        bias_pvals={k: v["pval"] for k, v in tests.items() if "pval" in v},
+        judgements=spec.grade.judgements, upgrade=spec.grade.upgrade,
+        upgrade_reason=spec.grade.upgrade_reason,
+    )
+    tick("bias tests and GRADE")
+    return OutcomeResult(spec=spec, effects=eff, fit=fit, summary=summary, tables=tables,
+                         tests=tests, sof=sof, objects=objects, participants=participants,
+                         warnings=tuple(caught))
