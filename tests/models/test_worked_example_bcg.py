@@ -105,9 +105,17 @@ def test_mixed_effects_model_ablat_year():
     assert res.QMp == pytest.approx(0.0022, abs=_half(4))
     assert res.QMdf[0] == 2
     # coefficient table: intrcpt, ablat, year
-    np.testing.assert_allclose(res.b, [-3.5455, -0.0280, 0.0019], rtol=0, atol=_half(4))
-    np.testing.assert_allclose(res.se, [29.0959, 0.0102, 0.0147], rtol=0, atol=_half(4))
+    np.testing.assert_allclose(res.b[1:], [-0.0280, 0.0019], rtol=0, atol=_half(4))
+    np.testing.assert_allclose(res.se[1:], [0.0102, 0.0147], rtol=0, atol=_half(4))
     np.testing.assert_allclose(res.zval, [-0.1219, -2.7371, 0.1299], rtol=0, atol=_half(4))
     np.testing.assert_allclose(res.pval, [0.9030, 0.0062, 0.8966], rtol=0, atol=_half(4))
-    np.testing.assert_allclose(res.ci_lb, [-60.5724, -0.0481, -0.0269], rtol=0, atol=_half(4))
-    np.testing.assert_allclose(res.ci_ub, [53.4814, -0.0080, 0.0307], rtol=0, atol=_half(4))
+    np.testing.assert_allclose(res.ci_lb[1:], [-0.0481, -0.0269], rtol=0, atol=_half(4))
+    np.testing.assert_allclose(res.ci_ub[1:], [-0.0080, 0.0307], rtol=0, atol=_half(4))
+    # Looser for the intercept (b, se, CI): as for QM, the printed values come from the fit
+    # stopped by metafor's default rule at tau2 = 0.1107874. The intercept (year centred on
+    # 0 AD, so ~1970 times the year slope) amplifies that: fully converged metafor 3.8.1 gives
+    # b = -3.545353, se = 29.095622, CI -60.571725 to 53.481019 against the printed -3.5455,
+    # 29.0959, -60.5724, 53.4814 (differences up to 7e-4). Allow 1e-3.
+    np.testing.assert_allclose(
+        [res.b[0], res.se[0], res.ci_lb[0], res.ci_ub[0]],
+        [-3.5455, 29.0959, -60.5724, 53.4814], rtol=0, atol=1e-3)
