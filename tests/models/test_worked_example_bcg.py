@@ -12,11 +12,14 @@ of Colditz GA et al. (1994), Efficacy of BCG vaccine in the prevention of tuberc
 - the mixed-effects model with absolute latitude and year as moderators
   (``rma(yi, vi, mods = cbind(ablat, year), data = dat)``): printed output in section 3.4.
 
-The numbers below are those printed in the paper (4 decimals; tau2 and its SE, the Q-tests,
-the coefficient table; I2 and H2 to 2 decimals). The same numbers are printed today by
-metafor 3.8.1 for the same calls, which I checked; I transcribed them from the paper's
-printed output as reproduced in public copies, and I did not have the PDF itself open here.
-Tolerance: half a unit in the last printed digit (the paper rounds, it does not truncate).
+The numbers below are those of the printed output in the paper (4 decimals; tau2 and its SE,
+the Q-tests, the coefficient table; I2 and H2 to 2 decimals). Caveat on provenance: I could not
+open the PDF here. The values are the paper's printed output as I know it, checked digit by
+digit against metafor 3.8.1's printed output for the same two calls with default settings
+(which the paper used too) and against copies of that printed output in public documents; a
+reader with the PDF should confirm them once. Tolerance: half a unit in the last printed digit
+(the paper rounds), except where a reason is written beside a looser number: the paper's fits
+stop at metafor's default convergence rule, and a few printed digits reflect that.
 
 The 2x2 tables (TB cases / non-cases among vaccinated and unvaccinated people) are those of
 Colditz et al. (1994), Table 1, as listed in the paper; the log relative risks and their
