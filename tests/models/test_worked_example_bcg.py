@@ -7,10 +7,11 @@ Statistical Software 36(3):1-48. doi:10.18637/jss.v036.i03. Section 3 fits, to t
 of Colditz GA et al. (1994), Efficacy of BCG vaccine in the prevention of tuberculosis, JAMA
 271:698-702 (doi:10.1001/jama.1994.03510330076038), the log relative risks with
 
-- the random-effects model, REML (``rma(yi, vi, data = dat)``): printed output in section 3.3
-  ("Random-Effects Model (k = 13; tau^2 estimator: REML)");
+- the random-effects model, REML (``rma(yi, vi, data = dat)``): its printed output
+  ("Random-Effects Model (k = 13; tau^2 estimator: REML)")
 - the mixed-effects model with absolute latitude and year as moderators
-  (``rma(yi, vi, mods = cbind(ablat, year), data = dat)``): printed output in section 3.4.
+  (``rma(yi, vi, mods = cbind(ablat, year), data = dat)``): its printed output
+  (the paper's section 3; I do not cite subsection or page numbers I could not check).
 
 The numbers below are those of the printed output in the paper (4 decimals; tau2 and its SE,
 the Q-tests, the coefficient table; I2 and H2 to 2 decimals). Caveat on provenance: I could not
