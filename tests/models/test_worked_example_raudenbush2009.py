@@ -98,7 +98,7 @@ def test_table_16_3_knapp_hartung(method):
 
 
 def test_table_16_2_fixed_effects_q():
-    # "Q = 35.83" for the homogeneity test of the 19 effect sizes (df = 18)
+    # Q = 35.83 for the homogeneity test of the 19 effect sizes, df = 18 (Table 16.2, pp. 301-302)
     assert _fit(method="EE").QE == pytest.approx(35.83, abs=0.005 + 1e-12)
 
 
