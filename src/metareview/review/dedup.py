@@ -226,8 +226,13 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
     for name in COMPLETENESS_FIELDS:
         col = _column(frame, name)
         completeness += (col.notna() & (col.astype(str).str.strip() != "")).to_numpy()
+    head = np.array([" ".join(x.split()[:3]) for x in title], dtype=object)
+    generic = np.array([x != "" and (x.count(" ") < 2 or x in _GENERIC_TITLES) for x in title],
+                       dtype=bool)
     fields = {
         "title": title,
+        "title_head": head,
+        "generic": generic,
         "kind": title_kind(_column(frame, "title")),
         "first_author": first_author,
         "author_tokens": author_tokens,
@@ -239,6 +244,7 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
         "page_last": np.array([p[1] for p in pages], dtype=object),
         "page_digits": page_digits,
         "page_starts": page_starts,
+        "multi_range": np.array([s_.count(" ") > 2 for s_ in page_starts], dtype=bool),
         "doi": normalise_doi(_column(frame, "doi")),
         "pmid": normalise_pmid(_column(frame, "pmid")),
         "completeness": completeness,
@@ -293,7 +299,8 @@ def _candidate_pairs(f: dict[str, Any], window: int) -> np.ndarray:
     pairs = np.concatenate(blocks).astype(np.int64)
     pairs = np.sort(pairs, axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    code = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    code = np.sort(pairs[:, 0] * n + pairs[:, 1], kind="stable")
+    code = code[np.r_[True, code[1:] != code[:-1]]] if code.size else code
     return np.column_stack([code // n, code % n])
 
 
@@ -323,7 +330,7 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     # one title is the other's start (a subtitle dropped by one database): at least three
     # words in common at the start
     prefix = np.zeros(i.size, dtype=bool)
-    maybe = both_title & (t < _PREFIX_CREDIT)
+    maybe = both_title & (t < _PREFIX_CREDIT) & (f["title_head"][i] == f["title_head"][j])
     if maybe.any():
         prefix[maybe] = [
             (b.startswith(a + " ") if len(a) <= len(b) else a.startswith(b + " "))
@@ -354,9 +361,11 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     pli, plj = f["page_last"][i], f["page_last"][j]
     both_pages = (pfi != "") & (pfj != "")
     pages_agree = ((pfi == pfj) | ((pli != "") & (pli == plj))
-                   | (f["page_digits"][i] == f["page_digits"][j])
-                   | np.array([f" {x} " in y_ or f" {y} " in x_ for x, y, x_, y_ in zip(
-                       pfi, pfj, f["page_starts"][i], f["page_starts"][j])], dtype=bool))
+                   | (f["page_digits"][i] == f["page_digits"][j]))
+    multi = both_pages & ~pages_agree & (f["multi_range"][i] | f["multi_range"][j])
+    if multi.any():  # "233-238+230-235" vs "230-5, 246-51": any start page in common
+        pages_agree[multi] = [f" {x} " in y_ or f" {y} " in x_ for x, y, x_, y_ in zip(
+            pfi[multi], pfj[multi], f["page_starts"][i[multi]], f["page_starts"][j[multi]])]
     # different page schemes ("1-6" vs the e-locator "e12724") cannot be compared
     prefix_i = np.array([re.match(r"[a-z]*", x).group() for x in pfi], dtype=object)
     prefix_j = np.array([re.match(r"[a-z]*", x).group() for x in pfj], dtype=object)
@@ -380,8 +389,7 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     issue_conflict = (ii != "") & (ij != "") & (ii != ij)
     doi_conflict = (f["doi"][i] != "") & (f["doi"][j] != "") & ~doi_eq
     kind_conflict = f["kind"][i] != f["kind"][j]
-    words = np.array([len(s.split()) for s in f["title"][i]])
-    generic = (words <= 3) | np.array([s in _GENERIC_TITLES for s in f["title"][i]])
+    generic = f["generic"][i] | f["generic"][j]
     return {
         "i": i, "j": j, "title": t, "prefix": prefix, "authors": a, "first_author_equal": first_eq, "year": y,
         "dy": dy, "volume": v, "pages": p, "journal": jv, "score": score, "doi_equal": doi_eq,
