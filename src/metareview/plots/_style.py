@@ -288,19 +288,19 @@ def axis_ticks(lo: float, hi: float, transf, style: PlotStyle):  # type: ignore[
     from matplotlib.ticker import MaxNLocator
 
     if transf is np.exp:
-        nice = np.array([m * 10.0**e for e in range(-4, 5) for m in (1.0, 2.0, 5.0)])
-        pos = np.log(nice)
-        keep = (pos >= lo - 1e-12) & (pos <= hi + 1e-12)
-        if keep.sum() > 7:
-            nice = np.array([10.0**e for e in range(-4, 5)])
+        # 1-2-5 values; finer mantissas when the range is narrow, decades when it is wide
+        for mantissas in ((1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0),
+                          (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0),
+                          (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0, 2.5, 3.0, 4.0,
+                           5.0, 6.0, 7.0, 8.0, 9.0)):  # fmt: skip
+            nice = np.array([m * 10.0**e for e in range(-4, 5) for m in mantissas])
             pos = np.log(nice)
-            keep = (pos >= lo - 1e-12) & (pos <= hi + 1e-12)
-            pos = np.concatenate([pos[keep], [0.0] if lo <= 0 <= hi else []])
-            pos = np.unique(pos)
-        else:
-            pos = pos[keep]
-        if len(pos) >= 2:
-            return pos, [_format_tick(float(np.exp(p)), style) for p in pos]
+            pos = pos[(pos >= lo - 1e-12) & (pos <= hi + 1e-12)]
+            if len(pos) > 8:
+                decades = np.log(10.0 ** np.arange(-4, 5))
+                pos = decades[(decades >= lo - 1e-12) & (decades <= hi + 1e-12)]
+            if len(pos) >= 3:
+                return pos, [_format_tick(float(np.exp(p)), style) for p in pos]
     ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
     ticks = ticks[(ticks >= lo - 1e-12) & (ticks <= hi + 1e-12)]
     shown = ticks if transf is None else np.asarray(transf(ticks), dtype=float)

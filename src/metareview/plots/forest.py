@@ -306,6 +306,7 @@ class ForestPlot:
     rob: pd.DataFrame | None = None
     footnotes: dict[str, str] = field(default_factory=dict)
     xlabel: str | None = None
+    label_header: str = "Study"
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -471,6 +472,66 @@ class ForestPlot:
             rob=rob_rows,
             footnotes={sym: note for note, sym in symbols.items()},
             xlabel=xlabel,
+        )
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        label: str = "slab",
+        label_header: str = "Study",
+        columns: Sequence[str] = (),
+        overall: Any = None,
+        overall_label: str | None = None,
+        measure: str | None = None,
+        level: float = 95.0,
+        transf: Callable[[Any], Any] | None | str = "auto",
+        xlabel: str | None = None,
+    ) -> ForestPlot:
+        """Rows of a forest-style plot of precomputed estimates (leave-one-out, cumulative).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            One row per line with columns *label*, ``estimate``, ``ci_lb``, ``ci_ub`` and the
+            extra *columns* to show beside the labels.
+        overall : fitted model, optional
+            Drawn as a diamond beneath the rows (the analysis of all studies).
+        """
+        need = [label, "estimate", "ci_lb", "ci_ub", *columns]
+        missing = [c for c in need if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"the table lacks the column(s) {', '.join(missing)}",
+                column=missing[0],
+                hint="pass the to_frame() of leave_one_out() or cumulative()",
+            )
+        rows = []
+        values = frame[["estimate", "ci_lb", "ci_ub"]].to_numpy(float)
+        for lab, (e, a, b) in zip(frame[label], values, strict=True):
+            row = _blank_row("study", str(lab))
+            row.update(estimate=e, ci_lb=a, ci_ub=b)
+            rows.append(row)
+        n = len(rows)
+        if overall is not None:
+            _check_intercept_only(overall)
+            s = _fit_summary(overall)
+            row = _blank_row("overall", overall_label or _model_label(overall))
+            row.update(estimate=s["estimate"], ci_lb=s["ci_lb"], ci_ub=s["ci_ub"], k=s["k"])
+            rows += [_blank_row("blank"), row]
+            measure = measure if measure is not None else _attr(overall, "measure")
+        out = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
+        extra = frame[list(columns)].reset_index(drop=True)
+        out = _attach_extra(out, extra, list(range(n)))
+        return cls(
+            rows=out,
+            measure=measure,
+            level=level,
+            transf=default_transf(measure) if transf == "auto" else transf,  # type: ignore[arg-type]
+            extra_columns=tuple(str(c) for c in columns),
+            xlabel=xlabel,
+            label_header=label_header,
         )
 
     # ------------------------------------------------------------------ drawing
@@ -673,7 +734,7 @@ def _text_width_in(texts: Sequence[str], style: PlotStyle, *, bold: Sequence[boo
     return widest / 72.0
 
 
-def _format_cell(value: Any, decimals: int, style: PlotStyle) -> str:
+def _format_cell(value: Any, decimals: int, style: PlotStyle, *, integral: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -681,7 +742,7 @@ def _format_cell(value: Any, decimals: int, style: PlotStyle) -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):
-        if float(value).is_integer():
+        if integral and float(value).is_integer():
             return str(int(value))
         return style.format_number(float(value), decimals=decimals)
     return str(value)
@@ -802,13 +863,16 @@ def _draw(
     gap = 0.12
     left_cols: list[tuple[str, list[str], float, str]] = []  # header, texts, width, align
     label_w = _text_width_in(
-        [t for t, tr in zip(labels, text_rows, strict=True) if not tr] + ["Study"],
+        [t for t, tr in zip(labels, text_rows, strict=True) if not tr] + [fp.label_header],
         style,
         bold=[b for b, tr in zip(bold, text_rows, strict=True) if not tr] + [True],
     )
-    left_cols.append(("Study", [t if not tr else "" for t, tr in zip(labels, text_rows, strict=True)], label_w, "left"))
+    left_cols.append((fp.label_header, [t if not tr else "" for t, tr in zip(labels, text_rows, strict=True)], label_w, "left"))
     for name in fp.extra_columns:
-        cells = [_format_cell(v, decimals, style) for v in rows[name]]
+        values = list(rows[name])
+        nums = [v for v in values if isinstance(v, (float, np.floating)) and math.isfinite(v)]
+        integral = all(float(v).is_integer() for v in nums)  # a column of counts stays integer
+        cells = [_format_cell(v, decimals, style, integral=integral) for v in values]
         left_cols.append((name, cells, _text_width_in([*cells, name], style, bold=[False] * n + [True]), "right"))
     right_cols: list[tuple[str, list[str], float, str]] = [
         (ci_header, ci_text, _text_width_in([*ci_text, ci_header], style, bold=[False] * n + [True]), "right")
@@ -909,7 +973,7 @@ def _draw(
     seg_hi = np.clip(ub[st], lo, hi)
     segs = np.stack([np.column_stack([seg_lo, ys]), np.column_stack([seg_hi, ys])], axis=1)
     ax.add_collection(LineCollection(segs, colors=style.ci_color, linewidths=0.8, gid="study-ci", zorder=2))
-    arrow_ms = fs * 0.55
+    arrow_ms = fs * 0.45
     for side, mask, xpos, marker in (
         ("left", lb[st] < lo, lo, "<"),
         ("right", ub[st] > hi, hi, ">"),
