@@ -1,9 +1,90 @@
-"""`metareview effects`: not yet written."""
+"""``metareview effects``: compute effect sizes (yi, vi) from a CSV of summary data.
+
+Example::
+
+    metareview effects trials.csv --measure SMD --out yi_vi.csv
+    metareview effects prepost.csv --measure SMCR --ri 0.5 --slab study
+    metareview effects trials.csv --measure SMD --prepare   # medians/IQRs/SEs/CIs -> mean, SD
+
+Columns are named as metafor's arguments (m1i, sd1i, n1i, ai, bi, xi, ni, ri, ...); other
+columns are ignored. Heavy libraries are imported inside the command.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from metareview.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's command(s) to *app*."""
+    """Add the ``effects`` command to *app*."""
+
+    @app.command("effects")
+    def effects(
+        data: Path = typer.Argument(..., help="CSV file, one row per study."),
+        measure: str = typer.Option(..., "--measure", "-m",
+                                    help="Effect-size measure: SMD, MD, ROM, OR, RR, RD, PETO, "
+                                         "PR, PLO, PFT, PAS, COR, ZCOR, SMCC, SMCR, MC, ..."),
+        out: Optional[Path] = typer.Option(None, "--out", "-o",  # noqa: UP007 (typer)
+                                           help="Write the result CSV here (default: stdout)."),
+        slab: Optional[str] = typer.Option(None, "--slab",  # noqa: UP007
+                                           help="Column with study labels."),
+        ri: Optional[float] = typer.Option(None, "--ri",  # noqa: UP007
+                                           help="Assumed pre-post correlation for every study "
+                                                "(SMCC, SMCR, MC) when there is no ri column."),
+        vtype: str = typer.Option("LS", "--vtype", help="Variance estimator (metafor's vtype)."),
+        add: Optional[float] = typer.Option(None, "--add",  # noqa: UP007
+                                            help="Zero-cell correction (default 0.5; 0 for "
+                                                 "PAS and PFT)."),
+        to: str = typer.Option("only0", "--to",
+                               help="Studies that get --add: only0, all, if0all, none."),
+        drop00: bool = typer.Option(False, "--drop00",
+                                    help="Set studies with no events in both groups to missing."),
+        prepare: bool = typer.Option(False, "--prepare",
+                                     help="First derive missing means/SDs from SE, CI, "
+                                          "median/IQR/range columns (prepare_continuous)."),
+        median_method: str = typer.Option("luo_wan", "--median-method",
+                                          help="luo_wan, wan or shi (with --prepare)."),
+        log: Optional[Path] = typer.Option(None, "--log",  # noqa: UP007
+                                           help="Write the record of conversions here (CSV)."),
+    ) -> None:
+        """Compute effect sizes yi and sampling variances vi (like metafor's escalc)."""
+        import pandas as pd
+
+        from metareview.effects import escalc, prepare_continuous
+
+        try:
+            frame = pd.read_csv(data)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            raise InputError(f"cannot read the CSV: {exc}", file=str(data)) from None
+        try:
+            conversions: object = ()
+            if prepare:
+                frame, conv_log = prepare_continuous(frame, method=median_method)
+                conversions = conv_log
+            kwargs: dict[str, object] = {}
+            if ri is not None:
+                if "ri" in frame.columns:
+                    raise InputError("--ri was given but the data has an ri column",
+                                     column="ri", hint="drop one of them")
+                kwargs["ri"] = ri
+            eff = escalc(measure, data=frame, slab=slab, vtype=vtype, add=add, to=to,
+                         drop00=drop00, conversions=conversions, **kwargs)
+        except InputError as exc:
+            raise InputError(exc.message, file=str(data), row=exc.row, column=exc.column,
+                             line=exc.line, hint=exc.hint) from None
+        result = eff.to_frame()
+        if out is None:
+            typer.echo(result.to_csv(index=False), nl=False)
+        else:
+            result.to_csv(out, index=False)
+            typer.echo(f"wrote {eff.k} effect sizes ({eff.measure}) to {out}", err=True)
+        if log is not None:
+            eff.conversions_frame().to_csv(log, index=False)
+        elif eff.conversions:
+            typer.echo(f"{len(eff.conversions)} conversion(s) applied; use --log FILE to keep "
+                       "the record", err=True)

@@ -354,10 +354,14 @@ def vtype_array(vtype: str | Sequence[str], k: int, measure: Measure) -> NDArray
     if bad.any():
         rows = [int(i) + 1 for i in np.flatnonzero(bad)]
         got = ", ".join(sorted({str(x) for x in arr[bad]}))
+        hint = None
+        if measure.code == "COR" and "UB" in got:
+            # metafor 3.8 offers the unbiased variance only with the unbiased estimator
+            hint = "for the unbiased estimator and variance use measure='UCOR', vtype='UB'"
         raise InputError(
             f"vtype {got} is not available for {measure.code}; choose one of "
             f"{', '.join(measure.vtypes)}", row=rows if not isinstance(vtype, str) else None,
-            column="vtype")
+            column="vtype", hint=hint)
     return arr.astype(str)
 
 
