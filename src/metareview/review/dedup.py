@@ -238,6 +238,7 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
         "author_tokens": author_tokens,
         "year": parse_year(_column(frame, "year")),
         "journal": normalise_journal(journal),
+        "journal_whole": normalise_journal(journal, whole=True),
         "volume": normalise_volume(_column(frame, "volume")),
         "issue": normalise_volume(_column(frame, "issue")),
         "page_first": np.array([p[0] for p in pages], dtype=object),
@@ -376,7 +377,9 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     both_j = (ji != "") & (jj != "")
     jv = np.full(i.size, np.nan)
     if both_j.any():
-        jv[both_j] = [float(journal_compatible(x, y_)) for x, y_ in zip(ji[both_j], jj[both_j])]
+        wi, wj = f["journal_whole"][i][both_j], f["journal_whole"][j][both_j]
+        jv[both_j] = [float(journal_compatible(x, y_) or journal_compatible(xw, yw))
+                      for x, y_, xw, yw in zip(ji[both_j], jj[both_j], wi, wj)]
 
     weights = np.array([_W_TITLE, _W_AUTHORS, _W_YEAR, _W_VOLUME, _W_PAGES, _W_JOURNAL])
     values = np.column_stack([t, a, y, v, p, jv])
@@ -419,13 +422,13 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
     author_ok = np.where(np.isnan(a), v_eq | p_eq | (jv == 1.0), a >= 0.5)
     corroborated = ~(np.isnan(v) & np.isnan(p) & np.isnan(jv))
     # volume, pages, year, authors and journal all agree: the title may differ more (a
-    # database adds a section heading or drops a subtitle)
+    # database adds a section heading or drops a subtitle), whatever the score
     strong = v_eq & p_eq & (dy == 0) & (a >= 0.9) & (jv == 1.0)
     title_floor = np.where(strong, _TITLE_FLOOR_STRONG,
                            np.where(corroborated, _TITLE_FLOOR, _TITLE_FLOOR_ALONE))
     # a different journal name (conference vs journal, a reprint) needs pages to agree
     journal_ok = (jv != 0.0) | (p_eq & ~v_conflict)
-    fuzzy = (has_t & (t >= title_floor) & (score >= threshold) & ~veto & ~v_conflict
+    fuzzy = (has_t & (t >= title_floor) & ((score >= threshold) | strong) & ~veto & ~v_conflict
              & ~p_conflict & ~issue_conflict & year_ok & author_ok & journal_ok
              & (~s["generic"] | (v_eq & p_eq)))
     accepted = exact_ok | fuzzy

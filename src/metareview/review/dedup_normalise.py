@@ -43,6 +43,7 @@ __all__ = [
     "title_kind",
 ]
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _TAG = re.compile(r"<[^>]{0,200}>")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -59,9 +60,9 @@ def fold(text: str) -> str:
     >>> fold("Crinò Hernández Straße")
     'crino hernandez strasse'
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
+    if text.isascii():
+        return text.casefold()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 # MEDLINE appends notes to titles: "Title.[Erratum appears in J Pediatr. 2003 Jun ...]",
@@ -213,27 +214,32 @@ _J_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 @lru_cache(maxsize=200_000)
-def _clean_journal(text: str) -> str:
+def _clean_journal(text: str, whole: bool = False) -> str:
     if not text:
         return ""
     text = fold(html.unescape(text))
     text = _J_PAREN.sub(" ", text)
-    # drop a subtitle: "Journal of clinical oncology : official journal of ..."
-    text = re.split(r":|\s=\s|\s/\s|\.\s*conference\b", text, maxsplit=1)[0]
+    if not whole:
+        # drop a subtitle: "Journal of clinical oncology : official journal of ...", and the
+        # meeting after "Journal.Conference: ..."
+        text = re.split(r":|\s=\s|\s/\s|\.\s*conference\b", text, maxsplit=1)[0]
     words = [w for w in _NON_WORD.sub(" ", text).split()
              if w not in _J_STOP and w not in _J_NOISE and not any(c.isdigit() for c in w)]
     return " ".join(words)
 
 
-def normalise_journal(series: pd.Series) -> np.ndarray:
+def normalise_journal(series: pd.Series, *, whole: bool = False) -> np.ndarray:
     """Journal names folded, without punctuation, subtitles, parentheses or stop words.
+
+    With ``whole=True`` the subtitle (or the meeting named after ``Journal.Conference:``) is
+    kept, so a supplement listed under the journal and under the meeting can be compared.
 
     >>> import pandas as pd
     >>> normalise_journal(pd.Series(["Lung cancer (Amsterdam, Netherlands)",
     ...     "Journal of clinical oncology : official journal of ASCO"])).tolist()
     ['lung cancer', 'journal clinical oncology']
     """
-    return np.array([_clean_journal(t) for t in _text(series)], dtype=object)
+    return np.array([_clean_journal(t, whole) for t in _text(series)], dtype=object)
 
 
 def _abbreviates(short: str, full: str) -> bool:
