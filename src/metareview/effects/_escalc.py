@@ -276,7 +276,8 @@ def escalc(
     k = _lengths(arrays)
     recs: list[Conversion] = list(_carry(conversions))
     for n in _SCALAR_OK:
-        if n in arrays and arrays[n].shape[0] == 1 and k > 1:
+        # a single number (not a one-element column) is an assumption for every study
+        if n in arrays and arrays[n].shape[0] == 1 and (k > 1 or np.ndim(raw[n]) == 0):
             val = float(arrays[n][0])
             arrays[n] = np.full(k, val)
             recs.extend(records_for(np.ones(k, dtype=bool), n,
