@@ -268,6 +268,7 @@ _EMBASE_SOURCE = re.compile(
     r"\s*(?:\((?P<pages>[^)]*)\))?"
 )
 _EMBASE_DOI = re.compile(r"doi:(10\.[^&\s]+)")
+_TOP_LEVEL_COMMA = re.compile(r",\s*(?![^()]*\))")
 _EXTRA_PMID = re.compile(r"\bPMID:\s*(\d{1,9})")
 
 
@@ -283,7 +284,12 @@ def _fields(row: dict[str, str], fmt: str, columns: Mapping[str, tuple[str, ...]
         return [row[c] for c in columns.get(field, ()) if row.get(c, "").strip()]
 
     authors_cell = get("authors")
-    keywords = split_keywords(get_all("keywords"), ";," if fmt == "embase_csv" else ";")
+    if fmt == "embase_csv":  # "term, term (diagnosis, surgery), term": commas outside brackets
+        keywords = tuple(
+            k.strip() for v in get_all("keywords") for k in _TOP_LEVEL_COMMA.split(v) if k.strip()
+        )
+    else:
+        keywords = split_keywords(get_all("keywords"), ";")
     if fmt == "generic" and any("," in k for k in get_all("keywords")) and not any(";" in k for k in get_all("keywords")):
         keywords = split_keywords(get_all("keywords"), ",")
     out = {

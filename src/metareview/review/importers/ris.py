@@ -205,9 +205,13 @@ def _ris_doi(tags: dict[str, list[str]]) -> str | None:
 
 
 def _ris_database(tags: dict[str, list[str]]) -> str | None:
-    db = canonical_database(first(tags, "DB", "DP"))
-    if db:
-        return db
+    db_value, dp_value = first(tags, "DB"), first(tags, "DP")
+    db, dp = canonical_database(db_value), canonical_database(dp_value)
+    for guess, value in ((db, db_value), (dp, dp_value)):
+        if guess and guess != value:  # a recognised name (EBSCO writes codes such as "psyh" in DB)
+            return guess
+    if db or dp:
+        return db or dp
     if any("Export Date:" in v for v in tags.get("N1", ())):
         return "Scopus"
     return database_from_urls(all_values(tags, "UR", "L1", "L2", "LK"))
