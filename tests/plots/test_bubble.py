@@ -1,0 +1,62 @@
+"""Bubble plot of ``rma(yi, vi, mods = ~ ablat, data = dat.bcg)`` (log risk ratios).
+
+The fitted line and band are checked against R's (metafor 3.8.1)
+``predict(res, newmods = c(13, 55))`` (fitted with ``control = list(threshold = 1e-12, tol =
+1e-12, maxiter = 1000)`` as in the fixtures) at the ends of the latitude range:
+pred = -0.1268542151, -1.3491266656; ci.lb = -0.4587383647, -1.7432717594;
+ci.ub = 0.2050299344, -0.9549815719. Weights from tests/reference/models.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from metareview.errors import NotApplicableError
+from metareview.models import rma
+from metareview.plots import bubble_plot
+
+REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+
+
+def _case(case_id):
+    with open(REFERENCE / "models.json", encoding="utf-8") as fh:
+        return next(c for c in json.load(fh)["cases"] if c["id"] == case_id)
+
+
+def _line(ax, gid):
+    return next(a for a in ax.lines if a.get_gid() == gid)
+
+
+def test_line_band_and_bubbles_match_metafor():
+    case = _case("bcg_RR~ablat/REML/z/95")
+    d = case["data"]
+    res = rma(d["yi"], d["vi"], mods=np.asarray(d["ablat"], dtype=float), measure="RR")
+    ax = bubble_plot(res, xlabel="Absolute latitude").axes[0]
+    fit = _line(ax, "fitted-line")
+    x = fit.get_xdata()
+    assert (x[0], x[-1]) == (13.0, 55.0)
+    assert_allclose(np.log(fit.get_ydata()[[0, -1]]), [-0.1268542151, -1.3491266656], rtol=1e-6)
+    assert_allclose(np.log(_line(ax, "ci-lower").get_ydata()[[0, -1]]),
+                    [-0.4587383647, -1.7432717594], rtol=1e-6)  # fmt: skip
+    assert_allclose(np.log(_line(ax, "ci-upper").get_ydata()[[0, -1]]),
+                    [0.2050299344, -0.9549815719], rtol=1e-6)  # fmt: skip
+    bubbles = next(c for c in ax.collections if c.get_gid() == "studies")
+    assert_allclose(bubbles.get_offsets()[:, 0], d["ablat"])
+    assert_allclose(np.log(bubbles.get_offsets()[:, 1]), d["yi"], rtol=1e-9)
+    w = np.asarray(case["expected"]["weights"])
+    assert_allclose(bubbles.get_sizes() / bubbles.get_sizes().max(), w / w.max(), rtol=1e-6)
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "Risk ratio"
+
+
+def test_needs_one_moderator():
+    d = _case("bcg_RR~ablat+year/REML/z/95")["data"]
+    res = rma(d["yi"], d["vi"], mods=np.column_stack([d["ablat"], d["year"]]).astype(float))
+    with pytest.raises(NotApplicableError, match="p = 3"):
+        bubble_plot(res)
+    with pytest.raises(NotApplicableError, match="p = 1"):
+        bubble_plot(rma(d["yi"], d["vi"]))
