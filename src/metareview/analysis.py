@@ -396,23 +396,16 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
         objects["cumulative"] = cum
         tables["cumulative"] = _with_scale(cum.to_frame(), transf)
     if sens.estimators:
-        rows = []
-        for method in dict.fromkeys((fit.method_used, *sens.estimators)):
-            alt = rma(eff, method=method, test=m.test, level=m.level)
-            rows.append({"method": method, "estimate": alt.estimate, "se": float(alt.se[0]),
-                         "ci_lb": float(alt.ci_lb[0]), "ci_ub": float(alt.ci_ub[0]),
-                         "pval": float(alt.pval[0]), "tau2": float(alt.tau2),
-                         "I2": float(alt.I2)})
-        tables["estimators"] = _with_scale(pd.DataFrame(rows), transf)
+        methods = tuple(dict.fromkeys((fit.method_used, *sens.estimators)))
+        est = _api("diagnostics", "estimator_sensitivity", f"{sbase}.estimators")(
+            fit, methods=methods)
+        tables["estimators"] = _with_scale(est, transf)
     if sens.ri:
-        rows = []
-        for r in sens.ri:
-            alt = rma(_effects(plan, spec, frame, ri=r), **opts)
-            rows.append({"ri": r, "estimate": alt.estimate, "ci_lb": float(alt.ci_lb[0]),
-                         "ci_ub": float(alt.ci_ub[0]), "tau2": float(alt.tau2),
-                         "I2": float(alt.I2)})
-        tables["ri_sensitivity"] = _with_scale(pd.DataFrame(rows), transf)
-        objects["ri_sensitivity"] = tables["ri_sensitivity"]
+        ri = _api("diagnostics", "ri_sensitivity", f"{sbase}.ri")(
+            spec.measure, ri=list(sens.ri), data=frame, columns=dict(source.columns),
+            method=fit.method_used, test=m.test, level=m.level)
+        objects["ri_sensitivity"] = ri
+        tables["ri_sensitivity"] = _with_scale(ri.to_frame(), transf)
     tick("sensitivity analyses")
 
     # small-study / publication bias

@@ -75,7 +75,7 @@ __all__ = [
 KeyPath = tuple[str, ...]
 
 #: measures on which a correlation between pre and post (``ri``) must be assumed
-RI_MEASURES = ("SMCC", "SMCR", "SMCRH", "MC", "ROMC")
+RI_MEASURES = ("SMCC", "SMCR")
 
 
 # --- locating keys in the text -------------------------------------------------------------

@@ -73,17 +73,19 @@ def figure_specs(o: Any) -> list[FigureSpec]:
             lambda o, key=key: ((o.objects[key],), {"transf": _transf(o)})))
     if o.tests or o.spec.bias.trim_and_fill:
         specs.append(FigureSpec("funnel", "Funnel plot", "funnel_plot",
-                                lambda o: ((o.fit,), {})))
+                                lambda o: ((o.fit,),
+                                           {"trimfill": o.objects.get("trim_and_fill")})))
     if "baujat" in o.objects:
         specs.append(FigureSpec("baujat", "Baujat plot", "baujat_plot",
                                 lambda o: ((o.objects["baujat"],), {})))
     if "leave_one_out" in o.objects:
         specs.append(FigureSpec("leave_one_out", "Leave-one-out analysis", "leave_one_out_plot",
-                                lambda o: ((o.objects["leave_one_out"],),
+                                lambda o: ((o.objects["leave_one_out"], o.fit),
                                            {"transf": _transf(o)})))
     if "cumulative" in o.objects:
         specs.append(FigureSpec("cumulative", "Cumulative meta-analysis", "cumulative_plot",
-                                lambda o: ((o.objects["cumulative"],), {"transf": _transf(o)})))
+                                lambda o: ((o.objects["cumulative"], o.fit),
+                                           {"transf": _transf(o)})))
     for mod in o.spec.moderators:
         key = f"moderator:{mod.name}"
         fit = o.objects.get(key)
@@ -93,7 +95,9 @@ def figure_specs(o: Any) -> list[FigureSpec]:
     if "ri_sensitivity" in o.objects:
         specs.append(FigureSpec("ri_sensitivity", "Sensitivity to the assumed correlation",
                                 "ri_sensitivity_plot",
-                                lambda o: ((o.objects["ri_sensitivity"],), {})))
+                                lambda o: ((o.objects["ri_sensitivity"],),
+                                           {"measure": o.spec.measure,
+                                            "transf": _transf(o)})))
     return specs
 
 
