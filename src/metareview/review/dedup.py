@@ -53,6 +53,7 @@ import pandas as pd
 
 from metareview.errors import InputError
 from metareview.review.dedup_normalise import (
+    _text,
     journal_compatible,
     normalise_authors,
     normalise_doi,
@@ -221,7 +222,7 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
     page_digits = np.array([re.sub(r"\D", "", p[0]) or "-" for p in pages], dtype=object)
     page_starts = np.array([" " + " ".join(re.findall(r"(?:^|[,;+]\s*)([a-z]*\d+)",
                                                       str(raw).casefold())) + " "
-                            for raw in _column(frame, "pages").fillna("")], dtype=object)
+                            for raw in _text(_column(frame, "pages"))], dtype=object)
     completeness = np.zeros(len(frame), dtype=np.int64)
     for name in COMPLETENESS_FIELDS:
         col = _column(frame, name)

@@ -288,10 +288,15 @@ def journal_compatible(a: str, b: str) -> bool:
     sa, sb = set(wa), set(wb)
     if len(sa) >= 1 and len(sb) >= 1 and (sa <= sb or sb <= sa) and min(len(sa), len(sb)) >= 2:
         return True
-    # run-together or differently split: "jthoraccardiovascsurg", "eur j cardiothorac surg"
+    # run-together or differently split: "jthoraccardiovascsurg", "eur j cardiothorac surg";
+    # the abbreviation must reach into the last word of the full name ("lancet" is not
+    # "lancet oncology")
     ca, cb = a.replace(" ", ""), b.replace(" ", "")
-    short, full = (ca, cb) if len(ca) <= len(cb) else (cb, ca)
-    return len(short) >= 6 and _abbreviates(short, full)
+    (short, full), last = ((ca, cb), wb[-1]) if len(ca) <= len(cb) else ((cb, ca), wa[-1])
+    if len(short) < 6 or not _abbreviates(short, full):
+        return False
+    head = full[: len(full) - len(last)]
+    return not _abbreviates(short, head)
 
 
 _VOLUME = re.compile(r"(\d+)")
