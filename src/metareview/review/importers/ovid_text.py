@@ -65,10 +65,7 @@ def parse_ovid_text(text: str, *, file: str) -> Parsed:
                     hint="Ovid records put each label on its own line, then the value indented",
                 )
             values = current[label]
-            if values and values[-1]:
-                values[-1] = f"{values[-1]}\n{line.strip()}"
-            else:
-                values.append(line.strip())
+            values[-1] = f"{values[-1]}\n{line.strip()}" if values[-1] else line.strip()
         else:
             label = line.strip()
             current[label].append("")
@@ -76,7 +73,7 @@ def parse_ovid_text(text: str, *, file: str) -> Parsed:
         raise ImportFormatError("no Ovid record found", file=file, line=1, hint="expected '<1>'")
     out = Parsed()
     for tags in records:
-        raw = {k: [v for v in vs] for k, vs in tags.items()}
+        raw = dict(tags)
         title = first(raw, "Title")
         pubtype = first(raw, "Document Type")
         if title and (m := _TYPE_SUFFIX.match(title)):

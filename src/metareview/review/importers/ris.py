@@ -107,7 +107,10 @@ def parse_ris(text: str, *, file: str) -> Parsed:
     starts: list[int] = []
     outside: list[tuple[int, str]] = []
     current: list[str] | None = None
+    last_text = 1
     for number, line in enumerate(lines, start=1):
+        if line.strip():
+            last_text = number
         match = _TAG.match(line)
         tag = match.group(1) if match else None
         if current is None:
@@ -148,7 +151,7 @@ def parse_ris(text: str, *, file: str) -> Parsed:
             f"the file ends inside the record that starts at line {starts[-1]}"
             " (no 'ER  - ' line): it looks truncated",
             file=file,
-            line=len(lines),
+            line=last_text,
             hint="export the records again",
         )
     if not blocks:
