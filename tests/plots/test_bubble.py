@@ -40,17 +40,20 @@ def test_line_band_and_bubbles_match_metafor():
     fit = _line(ax, "fitted-line")
     x = fit.get_xdata()
     assert (x[0], x[-1]) == (13.0, 55.0)
-    assert_allclose(np.log(fit.get_ydata()[[0, -1]]), [-0.1268542151, -1.3491266656], rtol=1e-6)
-    assert_allclose(np.log(_line(ax, "ci-lower").get_ydata()[[0, -1]]),
+    assert_allclose(fit.get_ydata()[[0, -1]], [-0.1268542151, -1.3491266656], rtol=1e-6)
+    assert_allclose(_line(ax, "ci-lower").get_ydata()[[0, -1]],
                     [-0.4587383647, -1.7432717594], rtol=1e-6)  # fmt: skip
-    assert_allclose(np.log(_line(ax, "ci-upper").get_ydata()[[0, -1]]),
+    assert_allclose(_line(ax, "ci-upper").get_ydata()[[0, -1]],
                     [0.2050299344, -0.9549815719], rtol=1e-6)  # fmt: skip
     bubbles = next(c for c in ax.collections if c.get_gid() == "studies")
     assert_allclose(bubbles.get_offsets()[:, 0], d["ablat"])
-    assert_allclose(np.log(bubbles.get_offsets()[:, 1]), d["yi"], rtol=1e-9)
+    assert_allclose(bubbles.get_offsets()[:, 1], d["yi"], rtol=1e-12)
     w = np.asarray(case["expected"]["weights"])
     assert_allclose(bubbles.get_sizes() / bubbles.get_sizes().max(), w / w.max(), rtol=1e-6)
-    assert ax.get_yscale() == "log" and ax.get_ylabel() == "Risk ratio"
+    # drawn on the log scale, labelled as risk ratios: the tick "1" sits at log(1) = 0
+    ticks = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert_allclose([ticks["0.5"], ticks["1"]], [np.log(0.5), 0.0], atol=1e-12)
+    assert ax.get_ylabel() == "Risk ratio"
 
 
 def test_needs_one_moderator():

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from metareview.errors import NotApplicableError
-from metareview.plots._style import PlotStyle, default_transf, get_style, measure_label
+from metareview.plots._style import PlotStyle, axis_ticks, default_transf, get_style, measure_label
 
 __all__ = ["bubble_plot"]
 
@@ -44,8 +44,9 @@ def bubble_plot(
     style : str or PlotStyle
         Journal preset.
     transf : callable, None or "auto"
-        Back-transformation of the effect sizes, the line and the band (``exp`` for ratio
-        measures by default; the y axis is then logarithmic).
+        Back-transformation for the y-axis labels (``exp`` for ratio measures by default):
+        everything is drawn on the analysis scale (e.g. log risk ratio) and the ticks are
+        labelled with back-transformed values (1-2-5 steps for ``exp``).
     xlabel, ylabel : str, optional
         Axis labels (default: the moderator's name and the measure's name).
     labels : bool
@@ -92,9 +93,7 @@ def bubble_plot(
     pred = predict(res, newmods=grid[:, None])
     fit, lb, ub = (np.asarray(v, dtype=float) for v in (pred.pred, pred.ci_lb, pred.ci_ub))
     tf = default_transf(getattr(res, "measure", None)) if transf == "auto" else transf
-    shown_y = yi
-    if tf is not None:
-        shown_y, fit, lb, ub = (np.asarray(tf(v), dtype=float) for v in (yi, fit, lb, ub))
+    shown_y = yi  # drawn on the analysis scale; tick labels show tf(value)
     created = ax is None
     if created:
         fig = Figure(figsize=(5.2, 4.0))
@@ -112,8 +111,14 @@ def bubble_plot(
         for xi, yv, s in zip(mod, shown_y, getattr(res, "slab", ()), strict=False):
             ax.annotate(str(s), (xi, yv), xytext=(5, 3), textcoords="offset points", fontsize=fs - 1,
                         fontfamily=st.family, gid="study-label")  # fmt: skip
-    if tf is np.exp:
-        ax.set_yscale("log")
+    lo = float(min(np.min(yi), np.min(lb)))
+    hi = float(max(np.max(yi), np.max(ub)))
+    pad = 0.06 * (hi - lo if hi > lo else 1.0)
+    ax.set_ylim(lo - pad, hi + pad)
+    if tf is not None:
+        ticks, tick_labels = axis_ticks(lo - pad, hi + pad, tf, st)
+        ax.set_yticks(ticks)
+        ax.set_yticklabels(tick_labels)
     names = tuple(getattr(res, "coef_names", ("intrcpt", "moderator")))
     ax.set_xlabel(xlabel if xlabel is not None else names[1], fontsize=fs + 1, fontfamily=st.family)
     ax.set_ylabel(ylabel if ylabel is not None else measure_label(getattr(res, "measure", None)),

@@ -17,9 +17,16 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import InputError
-from metareview.plots._style import PlotStyle, get_style, measure_label
+from metareview.plots._style import PlotStyle, axis_ticks, default_transf, get_style, measure_label
 
 __all__ = ["gosh_plot"]
+
+
+def _greys(x: Any) -> Any:
+    """The 'Greys' colormap's colours at *x* (without pyplot)."""
+    from matplotlib import colormaps
+
+    return colormaps["Greys"](x)
 
 _HEXBIN_ABOVE = 5000
 
@@ -31,7 +38,7 @@ def gosh_plot(
     style: str | PlotStyle = "default",
     kind: str = "auto",
     measure: str | None = None,
-    transf: Callable[[Any], Any] | None = None,
+    transf: Callable[[Any], Any] | None | str = "auto",
     bins: int = 40,
 ) -> Any:
     """Draw a GOSH plot (estimate on x, I-squared on y) with marginal histograms.
@@ -50,8 +57,9 @@ def gosh_plot(
         "auto" switches to a hexbin above 5000 subsets.
     measure : str, optional
         Measure code for the x-axis label (e.g. ``res.measure``).
-    transf : callable, optional
-        Back-transformation applied to the estimates (e.g. ``np.exp`` for log odds ratios).
+    transf : callable, None or "auto"
+        Back-transformation for the x-axis labels (``exp`` for ratio measures by default);
+        estimates are drawn on the analysis scale.
     bins : int
         Number of histogram bins (and hexagons across).
 
@@ -80,8 +88,6 @@ def gosh_plot(
     if bad.size:
         raise InputError(f"I2 must lie in [0, 100] (percent), got {i2[bad[0]]:g}",
                          row=[int(i) + 1 for i in bad], column="I2")  # fmt: skip
-    if transf is not None:
-        est = np.asarray(transf(est), dtype=float)
     use_hex = kind == "hexbin" or (kind == "auto" and est.size > _HEXBIN_ABOVE)
     fs = st.fontsize
     created = ax is None
@@ -92,10 +98,21 @@ def gosh_plot(
         top = fig.add_axes((0.13, 0.75, 0.62, 0.2), sharex=ax)
         right = fig.add_axes((0.77, 0.11, 0.2, 0.62), sharey=ax)
     if use_hex:
-        ax.hexbin(est, i2, gridsize=bins, cmap="Greys", mincnt=1, linewidths=0.1, gid="subsets")
+        from matplotlib.colors import ListedColormap, LogNorm
+
+        greys = ListedColormap(_greys(np.linspace(0.35, 1.0, 256)))
+        ax.hexbin(est, i2, gridsize=bins, cmap=greys, norm=LogNorm(), mincnt=1, linewidths=0.1,
+                  gid="subsets")  # fmt: skip
     else:
         alpha = float(np.clip(30.0 / np.sqrt(max(est.size, 1)), 0.08, 0.9))
         ax.scatter(est, i2, s=fs * 0.8, c=st.square_color, alpha=alpha, linewidths=0, gid="subsets")
+    tf = default_transf(measure) if transf == "auto" else transf
+    if tf is not None:
+        lo, hi = ax.get_xlim()
+        ticks, tick_labels = axis_ticks(lo, hi, tf, st)
+        ax.set_xticks(ticks)
+        ax.set_xticklabels(tick_labels)
+        ax.set_xlim(lo, hi)
     ax.set_xlabel(measure_label(measure), fontsize=fs + 1, fontfamily=st.family)
     ax.set_ylabel("I\u00b2 (%)", fontsize=fs + 1, fontfamily=st.family)
     ax.tick_params(labelsize=fs)
