@@ -76,10 +76,13 @@ def _cell(column: str, value: Any) -> str:
 
 
 def _table(frame: Any) -> dict[str, Any]:
+    import pandas as pd
+
     cols = [str(c) for c in frame.columns]
+    numeric = [bool(pd.api.types.is_numeric_dtype(frame[c])) for c in frame.columns]
     rows = [[_cell(c, v) for c, v in zip(cols, row, strict=True)]
             for row in frame.itertuples(index=False, name=None)]
-    return {"columns": cols, "rows": rows}
+    return {"columns": cols, "rows": rows, "numeric": numeric}
 
 
 def _context(result: Any, figures: list[Any]) -> dict[str, Any]:
