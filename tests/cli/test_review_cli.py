@@ -86,6 +86,13 @@ def test_review_commands_end_to_end(capsys, shared_dir: Path, tmp_path: Path) ->
     assert _row(out, "duplicates removed") == str(removed)
     assert _row(out, "records awaiting screening") == str(437 - removed)
 
+    md = tmp_path / "checklist.md"
+    code, out, err = run(capsys, "review", "checklist", "--out", str(md), "--db", db)
+    assert code == 0, err
+    assert _row(out, "items") == "42"
+    assert ("Databases: PubMed (searched 2022-12-07, 176 records); Embase (searched 2022-12-07, "
+            "6 records); Scopus (searched 2022-12-07, 255 records).") in md.read_text(encoding="utf-8")
+
     with ReviewProject.open(db) as project:  # the CLI wrote what the API reads
         assert project.prisma_counts().identified_total == 437
 

@@ -8,6 +8,7 @@ Commands (each prints a short table; a user's mistake is one line on stderr and 
     metareview review status
     metareview review export --records unique.ris | --extraction sheet.csv (or .xlsx)
     metareview review prisma --out flow.svg (or .png, .pdf)
+    metareview review checklist --out checklist.md (or .csv, .xlsx)
 
 ``--db`` takes a file path (SQLite) or a URL (``postgresql+psycopg://user@host/db``) and
 defaults to ``review.db``; ``--name`` picks the project when the store holds several.
@@ -169,6 +170,26 @@ def prisma(
     _table("PRISMA 2020", rows)
 
 
+def checklist(
+    out: Path = typer.Option(..., "--out", help="Write the checklist (.md, .csv or .xlsx)."),
+    db: str = typer.Option("review.db", "--db", help=DB_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+) -> None:
+    """Write the PRISMA 2020 checklist, pre-filled where the store knows the answer."""
+    from metareview.review.checklist import prisma_checklist
+
+    if out.suffix.lower() not in (".md", ".csv", ".xlsx"):
+        raise InputError(f"cannot write the checklist as {out.suffix or 'no extension'!r}",
+                         file=str(out), column="--out", hint="use a .md, .csv or .xlsx file name")
+    with _open(db, name) as project:
+        filled = prisma_checklist(project)
+    filled.write(out)
+    n_filled = sum(item.filled for item in filled.items)
+    _table("PRISMA 2020 checklist", [("items", len(filled.items)),
+                                     ("pre-filled from the store", n_filled),
+                                     ("written to", str(out))])
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``review`` command group to *app*."""
     group = typer.Typer(
@@ -181,4 +202,5 @@ def register(app: typer.Typer) -> None:
     group.command("status")(status)
     group.command("export")(export)
     group.command("prisma")(prisma)
+    group.command("checklist")(checklist)
     app.add_typer(group, name="review")
