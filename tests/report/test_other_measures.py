@@ -122,5 +122,5 @@ def test_escalc_error_is_reported_against_the_data_file(tmp_path: Path) -> None:
         run_plan(parse_plan(text, file="pft.toml"))
     err = info.value
     # the argument xi is reported as the data file's column it was mapped from
-    assert (err.file, err.row, err.column) == (str(path), 2, "events")
+    assert (err.file, err.row, err.column) == (str(path), [2], "events")
     assert "larger than ni" in err.message
