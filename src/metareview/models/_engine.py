@@ -84,6 +84,7 @@ def fit_batch(
     level: float = 95.0,
     control: Control | None = None,
     tau2_fixed: Array | None = None,
+    weights: Array | None = None,
 ) -> BatchArrays:
     """Fit a batch. Inputs must be validated already (finite, vi > 0 inside the mask).
 
@@ -122,7 +123,8 @@ def fit_batch(
             if todo.size == 0:
                 break
             sub = Design(X=None if design.X is None else design.X[todo], B=todo.size, k_max=kmax)
-            t = estimate_tau2(meth, sub, ymc[todo], v[todo], m[todo], k[todo], control)
+            t = estimate_tau2(meth, sub, ymc[todo], v[todo], m[todo], k[todo], control,
+                              None if weights is None else np.where(mask, weights, 0.0)[todo])
             tau2[todo] = t.tau2
             se_tau2[todo] = t.se_tau2
             converged[todo] = t.converged
@@ -135,11 +137,21 @@ def fit_batch(
     # the model: weights, coefficients
     w = m / (v + tau2[:, None])
     fit = wls(design, y, w, mask)
-    b, A = fit.b, fit.A
-    rss_f = fit.rss
+    rss_knha = fit.rss
+    if weights is None:
+        b, A = fit.b, fit.A
+        rss_f = fit.rss
+    else:
+        # user weights a_i: b = (X'AX)^-1 X'Ay with the sandwich variance (metafor's weights=)
+        a = np.where(mask, weights, 0.0)
+        afit = wls(design, y, a, mask)
+        b = afit.b
+        meat = design.xtdx(a * a * (v + tau2[:, None]) * m)
+        A = np.einsum("bij,bjk,bkl->bil", afit.A, meat, afit.A)
+        rss_f = (w * afit.r**2).sum(axis=1)
     ddf = k - p
     if test == "knha":
-        s2w = np.where(rss_f <= np.finfo(float).eps, 0.0, rss_f / np.where(ddf > 0, ddf, np.nan))
+        s2w = np.where(rss_knha <= np.finfo(float).eps, 0.0, rss_knha / np.where(ddf > 0, ddf, np.nan))
         vb = s2w[:, None, None] * A
     else:
         vb = A
@@ -207,7 +219,8 @@ def fit_batch(
     fit_ML = _ic(ll_ml, dev_ml, parms, k)
     fit_REML = _ic(ll_reml, -2 * ll_reml, parms, k - p)
 
-    weights = 100 * w / w.sum(axis=1, keepdims=True)
+    shown = w if weights is None else np.where(mask, weights, 0.0)
+    weights = 100 * shown / shown.sum(axis=1, keepdims=True)
     return BatchArrays(
         b=b, vb=vb, se=se, zval=zval, pval=pval, ci_lb=ci_lb, ci_ub=ci_ub,
         tau2=tau2, se_tau2=np.where(k == 1, np.nan, se_tau2),

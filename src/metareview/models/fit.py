@@ -46,6 +46,7 @@ def rma(
     slab: Sequence[str] | None = None,
     measure: str | None = None,
     tau2: float | None = None,
+    weights: Any = None,
     control: dict[str, Any] | Control | None = None,
 ) -> RMAResult:
     """Fit a common-effect, random-effects or mixed-effects meta-analytic model.
@@ -73,6 +74,9 @@ def rma(
         ``intercept`` is true, as in metafor).
     tau2 : float, optional
         Fix tau^2 at this value instead of estimating it.
+    weights : array-like of shape (k,), optional
+        User weights a_i (metafor's ``weights=``): the coefficients are then estimated with
+        these weights and a sandwich variance; required by ``method="GENQ"``.
     control : dict or Control, optional
         ``threshold`` (convergence, default 1e-13), ``maxiter`` (1000), ``ll0check``.
 
@@ -108,6 +112,18 @@ def rma(
     ctrl = _control(control)
     k = yi.size
     notes: list[str] = []
+    wts = None
+    if weights is not None:
+        wts = as_1d(weights, "weights")
+        if wts.size != k:
+            raise InputError(f"weights has {wts.size} values for {k} studies", column="weights")
+        bad = ~np.isfinite(wts) | (wts <= 0)
+        if bad.any():
+            raise InputError("weights must be positive", row=[int(i) + 1 for i in np.flatnonzero(bad)],
+                             column="weights")  # fmt: skip
+    elif "GENQ" in methods:
+        raise InputError("method GENQ needs weights=", column="weights",
+                         hint="e.g. weights=1/vi, or choose another estimator")  # fmt: skip
     if mods is not None:
         design = build_design(mods, data=data, k=k, intercept=intercept)
         X = design.X
@@ -141,6 +157,7 @@ def rma(
         level=level,
         control=ctrl,
         tau2_fixed=None if tau2 is None else np.array([float(tau2)]),
+        weights=None if wts is None else wts[None, :],
     )
     used = str(arr.method_used[0])
     if not arr.converged[0]:

@@ -26,6 +26,8 @@ EB   Morris CN (1983). Parametric empirical Bayes inference. J Am Stat Assoc 78:
 PM   Paule RC, Mandel J (1982). Consensus values and weighting factors. J Res Natl Bur Stand
      87:377-385; as a generalised Q estimator: DerSimonian R, Kacker R (2007). Contemp Clin
      Trials 28:105-114.
+GENQ The generalised Q-statistic estimator with user weights a_i (DerSimonian R, Kacker R
+     2007, Contemp Clin Trials 28:105-114): tau^2 = (Q_a - tr(P_a V)) / tr(P_a).
 PMM  The median-unbiased Paule-Mandel variant: Viechtbauer W (2021), metafor documentation;
      Q(tau2) set to the median of its chi-square distribution.
 
@@ -45,7 +47,7 @@ from metareview.models._design import WLS, Array, Design, logdet, tr_P, tr_PDPD,
 
 #: Estimators of tau^2 accepted by ``method=`` (with "EE", "FE" and "CE" for the
 #: common-effect model, for which tau^2 = 0).
-TAU2_METHODS: tuple[str, ...] = ("DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM")
+TAU2_METHODS: tuple[str, ...] = ("DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM", "GENQ")
 COMMON_EFFECT: tuple[str, ...] = ("EE", "FE", "CE")
 ITERATIVE: tuple[str, ...] = ("ML", "REML", "EB", "PM", "PMM")
 
@@ -103,6 +105,19 @@ def _he(d: Design, y: Array, v: Array, m: Array, k: Array) -> tuple[Array, Array
 
 def _tr_AM(A: Array, M: Array) -> Array:
     return np.einsum("bij,bji->b", A, M)
+
+
+def _moment_GENQ(d: Design, y: Array, v: Array, m: Array, a: Array) -> Tau2Fit:
+    fit = wls(d, y, a * m, m)
+    w = fit.w
+    trP = tr_P(d, fit)
+    trPV = (w * v).sum(axis=1) - _tr_AM(fit.A, d.xtdx(w * w * v))
+    tau2 = _nonneg((fit.rss - trPV) / trP)
+    trPVPV = tr_PDPD(d, fit, v, v)
+    trPVP = tr_PDPD(d, fit, v, 1.0)
+    trPP = tr_PDPD(d, fit)
+    se = np.sqrt((2 * trPVPV + 4 * tau2 * trPVP + 2 * tau2**2 * trPP) / trP**2)
+    return _done(tau2, se)
 
 
 def _moment_HE(d: Design, y: Array, v: Array, m: Array, k: Array) -> Tau2Fit:
@@ -304,7 +319,14 @@ def _paule_mandel(method: str, d: Design, y: Array, v: Array, m: Array, k: Array
 
 
 def estimate_tau2(
-    method: str, d: Design, y: Array, v: Array, m: Array, k: Array, control: Control
+    method: str,
+    d: Design,
+    y: Array,
+    v: Array,
+    m: Array,
+    k: Array,
+    control: Control,
+    weights: Array | None = None,
 ) -> Tau2Fit:
     """Estimate tau^2 with ``method`` for every analysis of a batch.
 
@@ -332,4 +354,8 @@ def estimate_tau2(
         return _fisher_scoring(method, d, y, v, m, k, control)
     if method in ("PM", "PMM"):
         return _paule_mandel(method, d, y, v, m, k, control)
+    if method == "GENQ":
+        if weights is None:
+            raise ValueError("GENQ needs weights")  # validated in rma(); never reached
+        return _moment_GENQ(d, y, v, m, weights)
     raise ValueError(f"unknown tau2 method {method!r}")  # validated earlier; never reached
