@@ -327,3 +327,31 @@ def test_project_names_and_reopen(tmp_path: Path) -> None:
     con = sqlite3.connect(path)
     assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
     con.close()
+
+
+def test_dedup_after_screening_keeps_the_screened_record(project: ReviewProject) -> None:
+    """E1 (the less complete copy of P1, which dedup would drop) was screened first: dedup
+    keeps E1 instead, so the decision still counts."""
+    ids = _ids(project)
+    project.record_decision(ids["E1"], stage="title_abstract", reviewer="ann", decision="include")
+    summary = project.dedup()
+    assert (summary.duplicates_removed, summary.kept_changed) == (2, 1)
+    frame = project.records_frame().set_index("record_id")
+    assert not frame.loc[ids["E1"], "duplicate"] and frame.loc[ids["P1"], "duplicate"]
+    with pytest.raises(InputError, match=f"record {ids['P1']} is a duplicate of record {ids['E1']}"):
+        project.record_decision(ids["P1"], stage="title_abstract", reviewer="ann",
+                                decision="include")
+    assert project.status().records_awaiting_screening == 8 - 2  # E1 pending the 2nd reviewer
+
+
+def test_import_file_refuses_an_unreadable_export_and_stores_nothing(
+    project: ReviewProject, tmp_path: Path
+) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("these are my notes, not a database export\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        project.import_file(bad, database="Embase", date="2024-01-31")
+    assert info.value.file == str(bad)
+    assert project.status().searches == 3
+    with pytest.raises(InputError, match="no such file"):
+        project.import_file(tmp_path / "missing.ris", database="Embase", date="2024-01-31")

@@ -185,6 +185,10 @@ def test_postgres_failing_import_stores_nothing(project: ReviewProject) -> None:
     T.test_a_failing_import_stores_nothing(project)
 
 
+def test_postgres_dedup_after_screening(project: ReviewProject) -> None:
+    T.test_dedup_after_screening_keeps_the_screened_record(project)
+
+
 def test_postgres_screening_errors(project: ReviewProject) -> None:
     T.test_screening_errors_name_the_problem(project)
 

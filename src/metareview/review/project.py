@@ -87,6 +87,7 @@ class DedupSummary:
     duplicates_removed: int
     links: int
     pairs_for_review: int
+    kept_changed: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd

@@ -3,7 +3,9 @@
 The automatic result replaces the previous automatic result, so storing the same result
 twice leaves the same rows (idempotent). Whatever a person decided (``decided_by="person"``)
 is kept: their links are never overwritten and clusters touching records a person clustered
-are left alone.
+are left alone. When a cluster's kept record has no screening work but another member has
+(decisions, a resolution, retrieval status or a study), that member is kept instead, so a
+re-run of de-duplication after screening began never hides a decision behind a duplicate.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def store_dedup_result(session: Session, project_id: int, result: Any) -> dict[s
     Returns
     -------
     dict
-        ``duplicate_clusters``, ``duplicates_removed``, ``links``, ``pairs_for_review``.
+        ``duplicate_clusters``, ``duplicates_removed``, ``links``, ``pairs_for_review``,
+        ``kept_changed`` (clusters whose kept record was switched to keep screening work).
     """
     from sqlalchemy import delete, insert, select
 
@@ -90,12 +93,17 @@ def store_dedup_result(session: Session, project_id: int, result: Any) -> dict[s
             seen.add(key)
             rows.append(row)
 
-    n_clusters = n_removed = 0
+    worked_on = _records_with_work(session, project_id)
+    n_clusters = n_removed = n_kept_changed = 0
     for _, members in multi.groupby("cluster_id", sort=True):
         ids = [int(x) for x in members["record_id"]]
         if person_members.intersection(ids):
             continue  # a person's clustering of these records stands
         kept_id = int(members.loc[members["kept"].astype(bool), "record_id"].iloc[0])
+        worked = [rid for rid in ids if rid in worked_on]
+        if worked and kept_id not in worked:
+            kept_id = worked[0]  # never hide decisions already made behind a duplicate
+            n_kept_changed += 1
         cluster = m.DuplicateCluster(project_id=project_id, kept_record_id=kept_id,
                                      decided_by="auto")
         session.add(cluster)
@@ -112,4 +120,22 @@ def store_dedup_result(session: Session, project_id: int, result: Any) -> dict[s
         "duplicates_removed": n_removed,
         "links": sum(r["decision"] == "duplicate" for r in rows),
         "pairs_for_review": sum(r["decision"] == "pending" for r in rows),
+        "kept_changed": n_kept_changed,
     }
+
+
+def _records_with_work(session: Session, project_id: int) -> set[int]:
+    """Records that carry screening decisions, resolutions, retrieval status or a study."""
+    from sqlalchemy import select, union
+
+    from metareview.store import models as m
+
+    mine = select(m.RecordRow.id).where(m.RecordRow.project_id == project_id)
+    query = union(
+        select(m.ScreeningDecision.record_id).where(m.ScreeningDecision.record_id.in_(mine)),
+        select(m.ConflictResolution.record_id).where(m.ConflictResolution.record_id.in_(mine)),
+        select(m.FullTextRetrieval.record_id).where(m.FullTextRetrieval.record_id.in_(mine)),
+        select(m.RecordRow.id).where(m.RecordRow.project_id == project_id,
+                                     m.RecordRow.study_id.is_not(None)),
+    )
+    return {int(x) for x in session.scalars(query)}
