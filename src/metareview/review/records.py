@@ -76,7 +76,7 @@ def _freeze_raw(raw: Any) -> Mapping[str, tuple[str, ...]]:
     for key, values in items:
         if isinstance(values, str):
             values = (values,)
-        frozen[str(key)] = tuple(str(v) for v in values)
+        frozen[str(key)] = tuple(map(str, values))
     return MappingProxyType(frozen)
 
 

@@ -13,7 +13,7 @@ _NAMES = (
     ("psycinfo", "APA PsycInfo"),
     ("psycarticles", "APA PsycArticles"),
     ("cochrane", "Cochrane Library"),
-    ("central", "Cochrane Library"),
+    ("central register of controlled trials", "Cochrane Library"),
     ("cinahl", "CINAHL"),
     ("web of science", "Web of Science"),
     ("webofscience", "Web of Science"),
@@ -23,6 +23,7 @@ _NAMES = (
     ("medline", "MEDLINE"),
     ("pubmed central", "PubMed Central"),
     ("ncbi.nlm.nih.gov/pmc", "PubMed Central"),
+    ("pmc ", "PubMed Central"),
     ("pubmed", "PubMed"),
     ("nlm", "PubMed"),
     ("lens.org", "Lens.org"),
@@ -43,6 +44,8 @@ def canonical_database(value: str | None) -> str | None:
 
     >>> canonical_database("Ovid MEDLINE(R) <2022>"), canonical_database("Embase")
     ('MEDLINE', 'Embase')
+    >>> canonical_database("PubMed Central"), canonical_database("PMC")
+    ('PubMed Central', 'PubMed Central')
     >>> canonical_database("Some Catalogue")
     'Some Catalogue'
     """

@@ -61,21 +61,26 @@ def flatten(element: etree._Element, *, skip: frozenset[str] = frozenset({"style
     path. Attributes are kept as ``path@name``.
     """
     out: dict[str, list[str]] = defaultdict(list)
-
-    def walk(el: etree._Element, path: str) -> None:
-        for name, value in el.attrib.items():
-            out[f"{path}@{_local(name)}"].append(value)
+    stack: list[tuple[etree._Element, str]] = [(element, "")]
+    while stack:
+        el, path = stack.pop()
+        if el.attrib:
+            for name, value in el.attrib.items():
+                out[f"{path}@{_local(name)}"].append(value)
         children = [c for c in el if isinstance(c.tag, str)]
-        own = (el.text or "").strip() or any((c.tail or "").strip() for c in children)
-        if not children or own:
-            value = text_of(el)
+        if not children:
+            text = el.text
+            if text and (text := " ".join(text.split()) if "\n" in text else text.strip()):
+                out[path].append(text)
+            continue
+        if (el.text or "").strip() or any((c.tail or "").strip() for c in children):
+            value = text_of(el)  # mixed content: one leaf, markup flattened
             if value:
                 out[path].append(value)
-            return
-        for child in children:
-            name = _local(child.tag)
-            walk(child, path if name in skip else f"{path}/{name}" if path else name)
-
-    walk(element, "")
+            continue
+        for child in reversed(children):
+            tag = child.tag
+            name = tag if "}" not in tag else tag.rsplit("}", 1)[-1]
+            stack.append((child, path if name in skip else f"{path}/{name}" if path else name))
     out.pop("", None)
     return dict(out)

@@ -7,10 +7,13 @@ cannot parse without saying so (Scopus writes field names with a no-break space,
 ``funding_text\\u00a01``, and bibtexparser silently drops every such entry). So entries are
 read here by a small scanner of the BibTeX grammar (Patashnik, "BibTeXing", 1988, CTAN
 ``btxdoc``): ``@type{key, name = value, ...}`` with ``{...}``/``"..."`` values (nested braces),
-numbers, ``@string`` macros and ``#`` concatenation. Errors name the line. LaTeX accents are
-converted to Unicode in the normalised fields with bibtexparser's own table
-(``bibtexparser.latexenc.latex_to_unicode``); ``raw`` keeps each value as written, outer
-braces removed.
+numbers, ``@string`` macros and ``#`` concatenation. Errors name the line. In the normalised
+fields, LaTeX accents (``\\'{e}``, ``\\"o``, ``\\c{c}`` ... of Lamport, "LaTeX: A Document
+Preparation System", 2nd ed., 1994, Table 3.1) become Unicode combining marks composed with
+NFC, and escaped or named symbols (``\\%``, ``\\&``, ``\\textless``, ``\\o``, ``\\ss`` ...)
+their characters (bibtexparser's ``latex_to_unicode`` tries ~1,700 replacements per value
+and took over a second on the Zotero export); other commands are left as written.
+``raw`` keeps each value as written, outer braces removed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ _ENTRY = re.compile(r"^\s*@\s*([A-Za-z]+)\s*[{(]", re.MULTILINE)
 _AT = re.compile(r"@\s*([A-Za-z]+)\s*([{(])")
 _NAME = re.compile(r"[ \t\n]*([^ \t\n=,{}\"#]+)[ \t\n]*")
 _KEY = re.compile(r"\s*([^\s,{}()]*)\s*,")
+_SPECIAL_BRACE = re.compile(r"[{}\\]")
+_SPECIAL_QUOTE = re.compile(r'[{}\\"]')
+_BARE = re.compile(r"[^\s,}#)]+")
 _MONTHS = {
     m: m.capitalize() for m in ("jan feb mar apr may jun jul aug sep oct nov dec".split())
 }
@@ -60,8 +66,17 @@ class _Scanner:
     def braced(self, close: str) -> str:
         """Value from just after an opening brace/quote to its matching *close*."""
         text, depth, start = self.text, 0, self.pos
+        special = _SPECIAL_BRACE if close == "}" else _SPECIAL_QUOTE
         i = start
-        while i < len(text):
+        while True:
+            m = special.search(text, i)
+            if m is None:
+                raise self.fail(
+                    f"the value that starts here is never closed (missing {close!r})",
+                    start,
+                    hint="the file may be truncated or a brace is missing",
+                )
+            i = m.start()
             c = text[i]
             if c == "\\":
                 i += 2
@@ -75,15 +90,10 @@ class _Scanner:
                         return text[start:i]
                     raise self.fail("a '}' closes a brace that was never opened", i)
                 depth -= 1
-            elif c == close and depth == 0:
+            elif depth == 0:  # the closing quote
                 self.pos = i + 1
                 return text[start:i]
             i += 1
-        raise self.fail(
-            f"the value that starts here is never closed (missing {close!r})",
-            start,
-            hint="the file may be truncated or a brace is missing",
-        )
 
     def value(self, strings: dict[str, str]) -> str:
         parts = []
@@ -99,7 +109,7 @@ class _Scanner:
                 self.pos += 1
                 parts.append(self.braced('"'))
             else:
-                m = re.compile(r"[^\s,}#)]+").match(self.text, self.pos)
+                m = _BARE.match(self.text, self.pos)
                 if not m:
                     raise self.fail(f"expected a field value, found {c!r}")
                 word = m.group(0)
@@ -114,6 +124,7 @@ class _Scanner:
 
 
 def _entries(text: str, file: str) -> list[tuple[int, str, str, dict[str, str]]]:
+    """(start offset, entry type, key, fields) per entry; line numbers only for errors."""
     sc = _Scanner(text, file)
     strings: dict[str, str] = {}
     out: list[tuple[int, str, str, dict[str, str]]] = []
@@ -170,17 +181,62 @@ def _entries(text: str, file: str) -> list[tuple[int, str, str, dict[str, str]]]
         if kind == "string":
             strings.update(fields)
         else:
-            out.append((sc.line(start), kind, key, fields))
+            out.append((start, kind, key, fields))
     return out
+
+
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323", "b": "\u0331",
+}  # fmt: skip
+_SYMBOLS = {
+    "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å",
+    "AA": "Å", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "textless": "<", "textgreater": ">",
+    "textendash": "–", "textemdash": "—", "textasciitilde": "~", "textasciicircum": "^",
+    "textbackslash": "\\", "textquoteright": "’", "textquoteleft": "‘", "textregistered": "®",
+    "texttrademark": "™", "textdegree": "°", "textmu": "µ", "textbullet": "•", "S": "§",
+}  # fmt: skip
+_ACCENT_CMD = re.compile(
+    r"\\(['`^\"~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"
+    r"|\\([uvHckrdb])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+([A-Za-z]))"
+)
+_SYMBOL_CMD = re.compile(r"\\([A-Za-z]+)(?![A-Za-z])(?:\{\})?\s?|\\([%&_$#{}])")
+
+
+def _accent(m: re.Match[str]) -> str:
+    mark = _ACCENTS[m.group(1) or m.group(4)]
+    letter = m.group(2) or m.group(3) or m.group(5) or m.group(6)
+    if letter.startswith("\\"):
+        letter = _SYMBOLS.get(letter[1:], letter[1:])
+    return letter + mark
+
+
+def _symbol(m: re.Match[str]) -> str:
+    if m.group(2):
+        return m.group(2)
+    return _SYMBOLS.get(m.group(1), m.group(0))
+
+
+def latex_to_text(value: str) -> str:
+    """Replace LaTeX accents and symbol commands by Unicode characters.
+
+    >>> latex_to_text(r"Fern\\'{a}ndez-Juricic, G\\"{o}del, Fran\\c{c}ois, 95\\% CI \\& more")
+    'Fernández-Juricic, Gödel, François, 95% CI & more'
+    """
+    import unicodedata
+
+    if "\\" not in value:
+        return value
+    value = _ACCENT_CMD.sub(_accent, value)
+    value = _SYMBOL_CMD.sub(_symbol, value)
+    return unicodedata.normalize("NFC", value)
 
 
 def _unicode(value: str | None) -> str | None:
     if value is None:
         return None
-    if "\\" in value:
-        from bibtexparser.latexenc import latex_to_unicode
-
-        value = latex_to_unicode(value)
+    value = latex_to_text(value)
     value = " ".join(value.replace("{", "").replace("}", "").split())
     return value or None
 

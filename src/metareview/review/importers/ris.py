@@ -50,6 +50,7 @@ __all__ = ["looks_like_ris", "parse_ris", "ris_fields"]
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 _NUMBERING = re.compile(r"^\s*\d+\.\s*$")
 _LINK_TO = re.compile(r"^Link to [^:]{1,80}: ?\S")
+_OVID_MEDLINE_AN = re.compile(r"ovid\.com/.*[?&]D=med\w*&.*\bAN=(\d{1,9})\b", re.IGNORECASE)
 _PMID_VALUE = re.compile(r"^\s*(\d{1,9})\s*\[PMID\]\s*$", re.IGNORECASE)
 
 
@@ -193,6 +194,11 @@ def _ris_pmid(tags: dict[str, list[str]], database: str | None) -> str | None:
     an = first(tags, "AN")
     if an and an.isdigit() and database in {"MEDLINE", "PubMed", "PubMed Central"}:
         return an
+    if database == "MEDLINE":  # Ovid MEDLINE links carry the accession number (= PMID)
+        for url in all_values(tags, "L2", "UR"):
+            m = _OVID_MEDLINE_AN.search(url)
+            if m:
+                return m.group(1)
     return None
 
 
