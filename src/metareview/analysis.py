@@ -427,7 +427,7 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
             "ci_lb": float(tf.fit.ci_lb[0]), "ci_ub": float(tf.fit.ci_ub[0]),
         }
     if bias.fail_safe_n:
-        fs = _api("bias", "fail_safe_n", f"{bbase}.fail_safe_n")(eff)
+        fs = _api("bias", "fail_safe_n", f"{bbase}.fail_safe_n")(eff.yi, eff.vi)
         tests["fail_safe_n"] = {"fsnum": float(fs.fsnum), "type": str(getattr(fs, "type", ""))}
     if tests:
         rows = [{"test": name, "statistic": next(iter(v.values())), **{
