@@ -81,10 +81,11 @@ def synthetic(n: int, seed: int = 20261126) -> tuple[pd.DataFrame, np.ndarray]:
 
     About 90 % are distinct records: originals, plus copies whose titles have three words
     swapped for random vocabulary and whose authors, year, volume and pages come from other
-    random records. The other ~10 % are near-duplicates of those, re-formatted the way
+    random records; the digital_work records keep their human labels. The other ~10 % are
+    near-duplicates of those, re-formatted the way
     databases differ: title case changed, punctuation added or dropped, a trailing period,
     authors reduced to initials, journal upper-cased."""
-    base, _ = load_set("digital_work")
+    base, base_truth = load_set("digital_work")
     rng = np.random.default_rng(seed)
     vocab = np.array(" ".join(base["title"]).split())
     n_unique = int(round(n * 0.9))
@@ -104,7 +105,11 @@ def synthetic(n: int, seed: int = 20261126) -> tuple[pd.DataFrame, np.ndarray]:
             part["doi"] = ""
         parts.append(part)
     unique = pd.concat(parts, ignore_index=True).iloc[:n_unique].copy()
-    unique["truth"] = np.arange(n_unique)
+    # the first copy is digital_work itself, with its human-labelled duplicates
+    labels = np.array([f"u{k}" for k in range(n_unique)], dtype=object)
+    first = min(len(base), n_unique)
+    labels[:first] = ["d" + str(x) for x in base_truth[:first]]
+    unique["truth"] = labels
     src = rng.choice(n_unique, size=n - n_unique, replace=False)
     near = unique.iloc[src].copy()
 

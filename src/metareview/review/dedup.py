@@ -425,11 +425,15 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
     # volume, pages, year, authors and journal all agree: the title may differ more (a
     # database adds a section heading or drops a subtitle), whatever the score
     strong = v_eq & p_eq & (dy == 0) & (a >= 0.9) & (jv == 1.0)
+    # same title, authors, volume and pages: one article, whatever the journal is called
+    # ("Nephron" vs "Nephron Clinical Practice") or the year (online vs print)
+    identical = (t >= 0.95) & (a >= 0.9) & v_eq & p_eq & (dy <= 1)
     title_floor = np.where(strong, _TITLE_FLOOR_STRONG,
                            np.where(corroborated, _TITLE_FLOOR, _TITLE_FLOOR_ALONE))
     # a different journal name (conference vs journal, a reprint) needs pages to agree
     journal_ok = (jv != 0.0) | (p_eq & ~v_conflict)
-    fuzzy = (has_t & (t >= title_floor) & ((score >= threshold) | strong) & ~veto & ~v_conflict
+    fuzzy = (has_t & (t >= title_floor) & ((score >= threshold) | strong | identical) & ~veto
+             & ~v_conflict
              & ~p_conflict & ~issue_conflict & year_ok & author_ok & journal_ok
              & (~s["generic"] | (v_eq & p_eq)))
     accepted = exact_ok | fuzzy
