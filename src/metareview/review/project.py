@@ -472,16 +472,17 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
             return int(search.id)
 
     # --- reading ----------------------------------------------------------------------------
-    def records_frame(self, *, subset: Subset = "all") -> pd.DataFrame:
+    def records_frame(self, *, subset: Subset = "all", raw: bool = True) -> pd.DataFrame:
         """The project's records as a table: ``record_id``, ``search_id``, ``database``,
         ``study_id``, ``duplicate`` and the :class:`~metareview.review.records.Record` fields
         (authors and keywords as tuples, raw as a dict).
 
         ``subset="unique"`` leaves out removed duplicates and records removed for other
-        reasons; ``"included"`` keeps the reports of included studies.
+        reasons; ``"included"`` keeps the reports of included studies. ``raw=False`` leaves
+        the (large) raw column out.
         """
         import pandas as pd
-        from sqlalchemy import select
+        from sqlalchemy import literal, select
 
         from metareview.store import models as m
 
@@ -490,7 +491,8 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
         with self._sessions() as session:
             rows = session.execute(
                 select(m.RecordRow.id, m.RecordRow.search_id, m.Search.database,
-                       m.RecordRow.study_id, m.RecordRow.removed_reason, m.RecordRow.raw, *columns)
+                       m.RecordRow.study_id, m.RecordRow.removed_reason,
+                       m.RecordRow.raw if raw else literal(None), *columns)
                 .join(m.Search, m.RecordRow.search_id == m.Search.id)
                 .where(m.RecordRow.project_id == self.project_id)
                 .order_by(m.RecordRow.id)
@@ -511,6 +513,8 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
         frame["year"] = frame["year"].astype("Int64")
         frame["study_id"] = frame["study_id"].astype("Int64")
         frame["duplicate"] = frame["record_id"].isin(removed)
+        if not raw:
+            frame = frame.drop(columns=["raw"])
         if subset == "unique":
             frame = frame[~frame["duplicate"] & frame["removed_reason"].isna()]
         elif subset == "included":
@@ -536,11 +540,11 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
 
         if finder is None:
             from metareview.review.dedup import find_duplicates as finder
-        frame = self.records_frame(subset="all")
+        frame = self.records_frame(subset="all", raw=False)
         frame = frame[frame["removed_reason"].isna()]
         frame = frame.assign(
             authors=frame["authors"].map("; ".join), keywords=frame["keywords"].map("; ".join)
-        ).drop(columns=["raw"]).reset_index(drop=True)
+        ).reset_index(drop=True)
         result = finder(frame, id_column="record_id", **options)
         with self._begin() as session:
             stored = store_dedup_result(session, self.project_id, result)

@@ -94,7 +94,8 @@ def store_dedup_result(session: Session, project_id: int, result: Any) -> dict[s
             rows.append(row)
 
     worked_on = _records_with_work(session, project_id)
-    n_clusters = n_removed = n_kept_changed = 0
+    n_kept_changed = 0
+    groups: list[tuple[int, list[int]]] = []
     for _, members in multi.groupby("cluster_id", sort=True):
         ids = [int(x) for x in members["record_id"]]
         if person_members.intersection(ids):
@@ -104,15 +105,21 @@ def store_dedup_result(session: Session, project_id: int, result: Any) -> dict[s
         if worked and kept_id not in worked:
             kept_id = worked[0]  # never hide decisions already made behind a duplicate
             n_kept_changed += 1
-        cluster = m.DuplicateCluster(project_id=project_id, kept_record_id=kept_id,
-                                     decided_by="auto")
-        session.add(cluster)
-        session.flush()
+        groups.append((kept_id, ids))
+    if groups:
+        # one multi-row INSERT ... RETURNING, ids in the order of the rows given
+        cluster_ids = session.scalars(
+            insert(m.DuplicateCluster).returning(m.DuplicateCluster.id,
+                                                 sort_by_parameter_order=True),
+            [{"project_id": project_id, "kept_record_id": kept, "decided_by": "auto"}
+             for kept, _ in groups],
+        ).all()
         session.execute(insert(m.DuplicateMember), [
-            {"cluster_id": cluster.id, "record_id": rid, "kept": rid == kept_id} for rid in ids
+            {"cluster_id": cid, "record_id": rid, "kept": rid == kept}
+            for cid, (kept, ids) in zip(cluster_ids, groups) for rid in ids
         ])
-        n_clusters += 1
-        n_removed += len(ids) - 1
+    n_clusters = len(groups)
+    n_removed = sum(len(ids) - 1 for _, ids in groups)
     if rows:
         session.execute(insert(m.DuplicateLink), rows)
     return {
