@@ -120,6 +120,16 @@ CORPUS_FIELDS = [
         title="Fairclough 三维分析模型下的话语分析——以江西企业“走出去”通事语言为例",
         first_author="吴继琴", year=2019, journal="九江职业技术学院学报", issue="03",
         source_database="CNKI", keywords_start=("Fairclough 三维分析模型", "话语分析"))),
+    # Lens RIS: AB  - <p>Background and aims: ... (HTML kept in raw, removed from abstract)
+    ("citesource__20221207_gambling-harms_lens_49.ris", 0, dict(
+        abstract_start="Background and aims: Both the Problem Gambling Severity Index (PGSI)",
+        raw_start=("AB", "<p>Background and aims:"), source_database="Lens.org")),
+    # Ovid MEDLINE RIS: no PMID tag; L2 link ...&D=medp&NEWS=N&AN=39012781
+    ("citesource__medline_84.ris", 0, dict(pmid="39012781", source_database="MEDLINE",
+                                           doi="10.2337/dc24-0703", year=2024)),
+    # EBSCO RIS: DB  - psyh (a code), DP  - EBSCOhost
+    ("citesource__20221207_gambling-harms_psycinfo_124.ris", 0, dict(
+        source_database="EBSCO", title="Frameworks of gambling harms: A comparative review and synthesis")),
     # jabref__MedlineImporterTestNbib.xml mixes a PubmedArticle and a PubmedBookArticle;
     # the PMIDs of CommentsCorrections inside the first article must not be taken
     ("jabref__MedlineImporterTestNbib.xml", 0, dict(
@@ -147,6 +157,10 @@ def test_corpus_field_values(file, index, expected):
             assert len(r.authors) == value
         elif key == "title_start":
             assert r.title.startswith(value)
+        elif key == "abstract_start":
+            assert r.abstract.startswith(value)
+        elif key == "raw_start":
+            assert r.raw[value[0]][0].startswith(value[1])
         elif key == "keywords_start":
             assert r.keywords[: len(value)] == value
         else:

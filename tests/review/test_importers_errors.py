@@ -179,3 +179,24 @@ def test_explicit_wrong_encoding(tmp_path):
     data = (FIXTURES / "translatorsCN__cnki_refworks_case01.txt").read_bytes()
     err = refused(write(tmp_path, "c.txt", data), encoding="ascii")
     assert err.line is not None and "ascii" in err.message
+
+
+def test_windows_1252_refused_unless_named(tmp_path):
+    text = "TY  - JOUR\nTI  - Caf\u00e9 au lait spots \u2013 a review\nAU  - Fern\u00e1ndez, Jos\u00e9\nER  - \n"
+    path = write(tmp_path, "latin.ris", text.encode("cp1252"))
+    err = refused(path)
+    assert err.line == 2
+    assert "cp1252" in err.hint
+    ok = read_records(path, encoding="cp1252")
+    assert ok.records[0].title == "Caf\u00e9 au lait spots \u2013 a review"
+    assert ok.records[0].authors == ("Fern\u00e1ndez, Jos\u00e9",)
+
+
+def test_latin1_bytes_that_decode_as_gb18030_are_not_taken_for_chinese(tmp_path):
+    # "\u00e9t\u00e9s" etc.: each accented byte is followed by an ASCII letter, which GB18030
+    # would read as one Chinese character
+    text = "TY  - JOUR\nTI  - \u00c9t\u00e9s Montr\u00e9al d\u00e9sagr\u00e9able r\u00e9trospective\nER  - \n"
+    data = text.encode("cp1252")
+    data.decode("gb18030")  # it does decode ...
+    err = refused(write(tmp_path, "fr.ris", data))
+    assert "GB18030" in err.message and err.line == 2  # ... but is refused

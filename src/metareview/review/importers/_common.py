@@ -81,15 +81,41 @@ def decode(data: bytes, *, file: str, encoding: str | None = None) -> tuple[str,
             last = exc
             continue
         if _looks_binary(text):
-            break
+            raise ImportFormatError(
+                "this is a binary file, not a text export (it is full of control characters)",
+                file=file,
+                line=1,
+                hint="export the records as RIS, MEDLINE, BibTeX, CSV or XML text",
+            )
+        if name == "gb18030" and not _plausible_gb18030(data):
+            first_high = re.search(rb"[\x80-\xff]", data)
+            raise ImportFormatError(
+                "the file is not UTF-8, and its bytes do not look like Chinese GB18030/GBK text",
+                file=file,
+                line=None if first_high is None else data.count(b"\n", 0, first_high.start()) + 1,
+                hint="if it is Windows-1252/Latin-1, pass encoding='cp1252' (--encoding cp1252)",
+            )
         return text, name
     where = None if last is None else data.count(b"\n", 0, last.start) + 1
     raise ImportFormatError(
-        "cannot be decoded as text (tried UTF-8, UTF-16 and GB18030); it looks binary",
+        "cannot be decoded as UTF-8, UTF-16 or GB18030 text",
         file=file,
         line=where,
-        hint="export the records as RIS, MEDLINE, BibTeX, CSV or XML text",
+        hint="if it is Windows-1252/Latin-1 text, pass encoding='cp1252' (--encoding cp1252);"
+        " otherwise export the records as RIS, MEDLINE, BibTeX, CSV or XML text",
     )
+
+
+_GB_ASCII_TRAIL = re.compile(rb"[\x81-\xfe][\x40-\x7e]")
+_GB_HIGH_TRAIL = re.compile(rb"[\x81-\xfe][\x80-\xfe]")
+
+
+def _plausible_gb18030(data: bytes) -> bool:
+    """GB2312/GBK Chinese characters mostly have a trail byte >= 0xA1; Latin-1/Windows-1252
+    text that happens to decode as GB18030 pairs accented letters with ASCII bytes instead."""
+    ascii_trail = len(_GB_ASCII_TRAIL.findall(data))
+    high_trail = len(_GB_HIGH_TRAIL.findall(data))
+    return ascii_trail < 3 or ascii_trail <= 0.5 * high_trail
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -167,6 +193,28 @@ def split_keywords(values: Iterable[str], separators: str = ";") -> tuple[str, .
     return tuple(out)
 
 
+# Markup that exports leave inside titles and abstracts (HTML from Lens/Zotero, JATS from
+# Crossref-fed databases, PubMed's <AbstractText>): only these tag names are removed, so that
+# text such as "p<0.05" or "a <b> c" is never touched.
+_MARKUP = re.compile(
+    r"</?(?:p|br|i|b|em|strong|sup|sub|u|span|div|sc|scp|inf|italic|bold|title|sec|label"
+    r"|list|list-item|AbstractText|(?:jats|mml):[\w.-]+)(?:\s[^<>]*)?/?>",
+    re.IGNORECASE,
+)
+
+
+def strip_markup(value: str | None) -> str | None:
+    """Remove HTML/JATS/PubMed markup tags (known names only) from a title or abstract.
+
+    >>> strip_markup('<p>Aims: <i>in vitro</i> p<0.05</p><jats:p>Next</jats:p>')
+    'Aims: in vitro p<0.05 Next'
+    """
+    if value is None or "<" not in value:
+        return value
+    text = _MARKUP.sub(" ", value)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
 def build_record(
     fields_: Mapping[str, object],
     *,
@@ -183,7 +231,7 @@ def build_record(
     for key in ("title", "abstract", "journal"):
         v = values.get(key)
         if isinstance(v, str):
-            v = unescape(v).strip()
+            v = unescape(strip_markup(v) if key != "journal" else v).strip()
             values[key] = v or None
     for key in ("volume", "issue", "pages", "pmid", "language", "publication_type"):
         v = values.get(key)
