@@ -200,3 +200,15 @@ def test_latin1_bytes_that_decode_as_gb18030_are_not_taken_for_chinese(tmp_path)
     data.decode("gb18030")  # it does decode ...
     err = refused(write(tmp_path, "fr.ris", data))
     assert "GB18030" in err.message and err.line == 2  # ... but is refused
+
+
+def test_prose_with_commas_is_not_taken_for_a_table(tmp_path):
+    path = write(tmp_path, "notes.txt", "Dear colleague, here are the results, as promised.\nBest, J\n")
+    err = refused(path)
+    assert "not recognised" in err.message
+
+
+def test_header_only_table_warns(tmp_path):
+    result = read_records(write(tmp_path, "t.csv", "Title,Authors,Year\n"))
+    assert result.records == ()
+    assert "no record rows" in result.warnings[0]

@@ -180,7 +180,17 @@ def detect_text_format(text: str, *, file: str = "<text>") -> str:
     if header.count(delimiter) >= 1:
         cells = next(csv.reader([header], delimiter=delimiter))
         if len(cells) >= 2 and all(len(c) <= 200 for c in cells):
-            return csv_formats.csv_format_of_header(cells, delimiter)
+            fmt = csv_formats.csv_format_of_header(cells, delimiter)
+            if fmt not in ("csv", "tsv") or csv_formats.looks_like_record_table(cells):
+                return fmt
+            raise ImportFormatError(
+                "the export format is not recognised: if this is a table, none of its columns"
+                f" ({', '.join(c[:30] for c in cells[:8])}) is one metareview knows",
+                file=file,
+                line=1,
+                hint="read it with read_csv_records(path, mapping={'title': <column>, ...}),"
+                " or use one of the supported formats: " + ", ".join(FORMATS),
+            )
     raise _unknown(file)
 
 

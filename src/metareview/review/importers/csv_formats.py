@@ -161,6 +161,12 @@ CSV_FORMATS: dict[str, tuple[frozenset[str], dict[str, tuple[str, ...]], str | N
 }
 
 
+def looks_like_record_table(header: list[str]) -> bool:
+    """True when *header* names a column :func:`read_csv_records` recognises (title, DOI ...)."""
+    known = {n for names in _GENERIC.values() for n in names}
+    return any(h.strip().lower() in known for h in header)
+
+
 def csv_format_of_header(header: list[str], delimiter: str) -> str:
     """The CSV format name whose identifying columns are all in *header*."""
     names = {h.strip() for h in header}
@@ -400,6 +406,8 @@ def parse_csv_format(
     for _, cells in rows:
         row = dict(zip(header, (c.strip() for c in cells)))
         out.records.append(_fields(row, kind, columns, database))
+    if not rows:
+        out.warnings.append(f"{file}: the table has a header but no record rows")
     if fmt == "springer_csv":
         out.warnings.append(
             f"{file}: SpringerLink writes author names without a separator; they were split"

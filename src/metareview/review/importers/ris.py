@@ -223,6 +223,8 @@ def _ris_database(tags: dict[str, list[str]]) -> str | None:
         return db or dp
     if any("Export Date:" in v for v in tags.get("N1", ())):
         return "Scopus"
+    if any(v.startswith("CN-") for v in all_values(tags, "ID", "AN", "U1", "M1")):
+        return "Cochrane Library"  # CENTRAL accession numbers (CN-01234567)
     return database_from_urls(all_values(tags, "UR", "L1", "L2", "LK"))
 
 
