@@ -257,23 +257,64 @@ def run_plan(plan: Plan, *, progress: Callable[[str, str], None] | None = None) 
     return AnalysisResult(plan=plan, outcomes=tuple(results), versions=versions())
 
 
-def _effects(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *, ri: float | None = None) -> Any:
+#: measures whose means/SDs may be completed from other reported forms, and their groups
+PREP_GROUPS: dict[str, tuple[str, ...]] = {
+    "MD": ("1", "2"), "SMD": ("1", "2"), "SMDH": ("1", "2"), "ROM": ("1", "2"),
+    "MN": ("",), "MNLN": ("",),
+}
+
+
+def _prep_columns(groups: tuple[str, ...]) -> set[str]:
+    """The non-escalc columns (SE, CI, median, quartiles, range) read for *groups*."""
+    from metareview.effects.prepare import form_columns
+
+    return {name for g in groups for key, name in form_columns(g).items()
+            if key not in ("n", "m", "sd")}
+
+
+def _translated(exc: InputError, source: DataSource) -> InputError:
+    """An error about an escalc argument, re-pointed at the data file and its column."""
+    column = source.columns.get(exc.column, exc.column) if exc.column else None
+    return InputError(exc.message, file=str(source.file), row=exc.row, column=column,
+                      hint=exc.hint)
+
+
+def _effects(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame) -> Any:
     from metareview.effects import escalc
 
     source = plan.data[spec.data]
     file = str(source.file)
     args = {arg: _numeric(frame, col, file) for arg, col in source.columns.items()}
-    if ri is not None:
-        args["ri"] = np.full(len(frame), ri)
     slab = frame[source.study].astype(str).tolist()
+    conversions: Any = ()
+    every_prep = _prep_columns(("1", "2", ""))
+    mapped = sorted(set(args) & every_prep - ({"sei"} if spec.measure == "GEN" else set()))
+    if mapped:
+        groups = PREP_GROUPS.get(spec.measure)
+        if groups is None:
+            raise plan.error(
+                ("data", source.name, "columns", mapped[0]),
+                f"{mapped[0]} is a reported form of a continuous outcome, which can be "
+                f"converted only for {', '.join(PREP_GROUPS)}; outcome {spec.name} uses "
+                f"{spec.measure}")
+        from metareview.effects import prepare_continuous
+
+        try:
+            completed, conversions = prepare_continuous(
+                pd.DataFrame(args), groups=groups, method=spec.median_method or "luo_wan")
+        except InputError as exc:
+            raise _translated(exc, source) from None
+        keep = {k: v for k, v in args.items() if k not in every_prep}
+        for g in groups:
+            for col in (f"m{g}i", f"sd{g}i"):
+                keep[col] = completed[col].to_numpy(dtype=float)
+        args = keep
     try:
-        return escalc(spec.measure, **args, slab=slab)
+        return escalc(spec.measure, **args, slab=slab, conversions=conversions)
     except InputError as exc:
         if exc.file is not None:
             raise
-        column = source.columns.get(exc.column, exc.column) if exc.column else None
-        raise InputError(exc.message, file=file, row=exc.row, column=column,
-                         hint=exc.hint) from None
+        raise _translated(exc, source) from None
 
 
 def _with_scale(frame: pd.DataFrame, transf: Callable | None,

@@ -68,18 +68,20 @@ TESTS: tuple[str, ...] = ("z", "t", "knha")
 #: Back-transformations for reporting (applied to the estimate, CI and PI).
 TRANSFORMS: tuple[str, ...] = ("none", "exp", "ilogit", "ztor", "iarcsin", "ipft", "ipft.hm")
 
-#: Columns a data source may map: metafor's ``escalc`` argument names, plus the five-number
-#: summaries used to estimate means and SDs from medians (``min``, ``q1``, ``median``,
-#: ``q3``, ``max``; one set per group with suffix 1 or 2 for two-group measures).
+#: Columns a data source may map: metafor's ``escalc`` argument names, plus the other forms in
+#: which continuous outcomes are reported, completed into means and SDs before ``escalc``
+#: (:func:`metareview.effects.prepare_continuous`): per group g (1, 2, or none for a single
+#: group) ``se{g}i`` (SE of the mean), ``ci_lb{g}i``/``ci_ub{g}i`` (CI of the mean),
+#: ``median{g}i``, ``q1_{g}i``, ``q3_{g}i``, ``min{g}i``, ``max{g}i``.
 ESCALC_ARGUMENTS: tuple[str, ...] = (
     "ai", "bi", "ci", "di", "n1i", "n2i",
     "x1i", "x2i", "t1i", "t2i",
     "m1i", "m2i", "sd1i", "sd2i",
     "xi", "mi", "ni", "ti", "ri", "pi", "sdi",
     "yi", "vi", "sei",
-    "min1i", "q11i", "median1i", "q31i", "max1i",
-    "min2i", "q12i", "median2i", "q32i", "max2i",
-    "mini", "q1i", "mediani", "q3i", "maxi",
+    "se1i", "ci_lb1i", "ci_ub1i", "median1i", "q1_1i", "q3_1i", "min1i", "max1i",
+    "se2i", "ci_lb2i", "ci_ub2i", "median2i", "q1_2i", "q3_2i", "min2i", "max2i",
+    "ci_lbi", "ci_ubi", "mediani", "q1_i", "q3_i", "mini", "maxi",
 )  # fmt: skip
 
 GRADE_RATINGS: tuple[str, ...] = ("not_serious", "serious", "very_serious")

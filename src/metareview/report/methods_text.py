@@ -208,11 +208,19 @@ def _outcome_paragraph(o: Any, w: _Writer) -> str:
     if spec.transf != "none":
         text, key = TRANSF_NAMES[spec.transf]
         s.append(f"Pooled estimates and intervals were {text}{w.c(key)}.")
-    if spec.median_method is not None and "conversions" in o.tables:
-        key = {"luo_wan": "luo2018", "wan": "wan2014", "shi": "shi2020"}[spec.median_method]
-        extra = w.c(key, "wan2014") if spec.median_method == "luo_wan" else w.c(key)
-        s.append(f"Means and standard deviations were estimated from medians and ranges or "
-                 f"interquartile ranges{extra}.")
+    conv = o.tables.get("conversions")
+    if conv is not None and conv["method"].astype(str).str.contains("median").any():
+        method = spec.median_method or "luo_wan"
+        keys = {"luo_wan": ("luo2018", "wan2014"), "wan": ("wan2014",),
+                "shi": ("luo2018", "shi2020")}[method]
+        rows = sorted({int(r) for r in conv.loc[conv["method"].astype(str)
+                                                .str.contains("median"), "row"]})
+        s.append(f"For {len(rows)} stud{'y' if len(rows) == 1 else 'ies'}, means and standard "
+                 f"deviations were estimated from medians with interquartile ranges and/or "
+                 f"ranges{w.c(*keys)}.")
+    if conv is not None and conv["method"].astype(str).str.contains("SE|CI").any():
+        s.append("Standard deviations reported as standard errors or confidence intervals of "
+                 "the mean were converted to standard deviations (see the conversions table).")
     for sg in spec.subgroups:
         s.append(f"Subgroup analysis by {sg.column} ({'separate' if sg.tau2 == 'separate' else 'a common'}"
                  f" \u03c4\u00b2 {'per subgroup' if sg.tau2 == 'separate' else 'across subgroups'}) "
