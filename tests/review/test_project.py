@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -355,3 +356,48 @@ def test_import_file_refuses_an_unreadable_export_and_stores_nothing(
     assert project.status().searches == 3
     with pytest.raises(InputError, match="no such file"):
         project.import_file(tmp_path / "missing.ris", database="Embase", date="2024-01-31")
+
+
+def test_a_person_resolves_queued_pairs(project: ReviewProject) -> None:
+    """A stand-in finder queues two pairs; ann merges one and separates the other; both
+    decisions survive a re-run of dedup."""
+    ids = _ids(project)
+
+    def finder(frame, *, id_column):
+        assert id_column == "record_id" and len(frame) == 8
+        record = frame["record_id"].astype(int).tolist()
+        kept = [r != ids["E1"] for r in record]
+        cluster = [ids["P1"] if r == ids["E1"] else r for r in record]
+        return SimpleNamespace(
+            clusters=pd.DataFrame({"cluster_id": cluster, "record_id": record, "kept": kept}),
+            links=pd.DataFrame({"id_a": [ids["E1"]], "id_b": [ids["P1"]], "reason": ["doi"],
+                                "score": [1.0]}),
+            pairs_for_review=pd.DataFrame({"id_a": [ids["P2"], ids["P4"]],
+                                           "id_b": [ids["E3"], ids["E2"]],
+                                           "reason": ["fuzzy: title 0.8", "fuzzy: title 0.79"],
+                                           "score": [0.8, 0.79]}),
+        )
+
+    summary = project.dedup(finder=finder)
+    assert (summary.duplicates_removed, summary.links, summary.pairs_for_review) == (1, 1, 2)
+    queue = project.pending_duplicate_pairs()
+    assert queue[["record_a_id", "record_b_id"]].values.tolist() == [
+        [ids["P2"], ids["E3"]], [ids["P4"], ids["E2"]]]
+    with pytest.raises(InputError, match="'zoe' is not a member"):
+        project.resolve_duplicate_pair(int(queue.loc[0, "link_id"]), duplicate=True, by="zoe")
+    kept = project.resolve_duplicate_pair(int(queue.loc[0, "link_id"]), duplicate=True, by="bob")
+    assert kept == ids["P2"]
+    assert project.resolve_duplicate_pair(int(queue.loc[1, "link_id"]), duplicate=False,
+                                          by="ann") is None
+    with pytest.raises(InputError, match="already decided"):
+        project.resolve_duplicate_pair(int(queue.loc[1, "link_id"]), duplicate=True, by="ann")
+    assert project.pending_duplicate_pairs().empty
+    assert project.prisma_counts().duplicates_removed == 2
+
+    again = project.dedup(finder=finder)
+    assert (again.duplicates_removed, again.pairs_for_review) == (1, 0)
+    assert project.pending_duplicate_pairs().empty
+    frame = project.records_frame().set_index("record_id")
+    assert frame.loc[[ids["E1"], ids["E3"]], "duplicate"].all()
+    assert not frame.loc[[ids["P4"], ids["E2"], ids["P2"]], "duplicate"].any()
+    assert project.prisma_counts().duplicates_removed == 2

@@ -189,6 +189,10 @@ def test_postgres_dedup_after_screening(project: ReviewProject) -> None:
     T.test_dedup_after_screening_keeps_the_screened_record(project)
 
 
+def test_postgres_person_resolves_pairs(project: ReviewProject) -> None:
+    T.test_a_person_resolves_queued_pairs(project)
+
+
 def test_postgres_screening_errors(project: ReviewProject) -> None:
     T.test_screening_errors_name_the_problem(project)
 

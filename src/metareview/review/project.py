@@ -550,6 +550,20 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
             stored = store_dedup_result(session, self.project_id, result)
         return DedupSummary(records=len(frame), **stored)
 
+    def resolve_duplicate_pair(self, link_id: int, *, duplicate: bool, by: str) -> int | None:
+        """A project member's decision on a pair queued by :meth:`dedup`.
+
+        ``duplicate=True`` merges the two records' clusters into one decided by a person
+        (returns the id of the record kept); ``False`` records that they differ. Either way
+        the decision survives later :meth:`dedup` runs.
+        """
+        from metareview.store.dedup_store import resolve_pair
+
+        with self._begin() as session:
+            user_id = self._member(session, by)
+            return resolve_pair(session, self.project_id, int(link_id), duplicate=duplicate,
+                                user_id=user_id)
+
     def pending_duplicate_pairs(self) -> pd.DataFrame:
         """Pairs queued for a person: ``link_id, record_a_id, record_b_id, reason, score``."""
         import pandas as pd

@@ -67,10 +67,12 @@ def store_dedup_result(session: Session, project_id: int, result: Any) -> dict[s
     if (multi.groupby("cluster_id")["kept"].sum() != 1).any():
         raise StoreError("the duplicate finder returned a cluster without exactly one kept record")
 
-    person_pairs = {(int(a), int(b)) for a, b in session.execute(
-        select(m.DuplicateLink.record_a_id, m.DuplicateLink.record_b_id).where(
-            m.DuplicateLink.project_id == project_id, m.DuplicateLink.decided_by == "person")
-    )}
+    person_links = session.execute(
+        select(m.DuplicateLink.record_a_id, m.DuplicateLink.record_b_id, m.DuplicateLink.decision)
+        .where(m.DuplicateLink.project_id == project_id, m.DuplicateLink.decided_by == "person")
+    ).all()
+    person_pairs = {(int(a), int(b)) for a, b, _ in person_links}
+    different = {(int(a), int(b)) for a, b, d in person_links if d == "not_duplicate"}
     auto_clusters = select(m.DuplicateCluster.id).where(
         m.DuplicateCluster.project_id == project_id, m.DuplicateCluster.decided_by == "auto")
     session.execute(delete(m.DuplicateMember).where(m.DuplicateMember.cluster_id.in_(auto_clusters)))
@@ -100,6 +102,8 @@ def store_dedup_result(session: Session, project_id: int, result: Any) -> dict[s
         ids = [int(x) for x in members["record_id"]]
         if person_members.intersection(ids):
             continue  # a person's clustering of these records stands
+        if different and any((a, b) in different for a in ids for b in ids if a < b):
+            continue  # a person said two of these records differ: do not merge them
         kept_id = int(members.loc[members["kept"].astype(bool), "record_id"].iloc[0])
         worked = [rid for rid in ids if rid in worked_on]
         if worked and kept_id not in worked:
@@ -146,3 +150,56 @@ def _records_with_work(session: Session, project_id: int) -> set[int]:
                                      m.RecordRow.study_id.is_not(None)),
     )
     return {int(x) for x in session.scalars(query)}
+
+
+def resolve_pair(session: Session, project_id: int, link_id: int, *, duplicate: bool,
+                 user_id: int) -> int | None:
+    """A person's decision on a queued pair; returns the id of the record kept (if merged).
+
+    ``duplicate=False`` records that the two are different records. ``duplicate=True``
+    merges them: the clusters holding either record (if any) become one cluster decided by a
+    person, keeping the record the first cluster kept (or the first record of the pair), so
+    later automatic runs leave it alone.
+    """
+    import datetime as dt
+
+    from sqlalchemy import delete, insert, select
+
+    from metareview.errors import InputError
+    from metareview.store import models as m
+
+    link = session.get(m.DuplicateLink, link_id)
+    if link is None or link.project_id != project_id:
+        raise InputError(f"there is no duplicate pair {link_id} in this project", column="link_id")
+    if link.decided_by == "person":
+        raise InputError(f"pair {link_id} was already decided ({link.decision})", column="link_id")
+    link.decision = "duplicate" if duplicate else "not_duplicate"
+    link.decided_by = "person"
+    link.decided_by_user_id = user_id
+    link.decided_at = dt.datetime.now(dt.timezone.utc)
+    if not duplicate:
+        return None
+    pair = (link.record_a_id, link.record_b_id)
+    rows = session.execute(
+        select(m.DuplicateCluster.id, m.DuplicateCluster.kept_record_id, m.DuplicateMember.record_id)
+        .join(m.DuplicateMember, m.DuplicateMember.cluster_id == m.DuplicateCluster.id)
+        .where(m.DuplicateCluster.project_id == project_id,
+               m.DuplicateCluster.id.in_(
+                   select(m.DuplicateMember.cluster_id).where(m.DuplicateMember.record_id.in_(pair))))
+        .order_by(m.DuplicateCluster.id, m.DuplicateMember.id)
+    ).all()
+    members = list(dict.fromkeys([r.record_id for r in rows] + list(pair)))
+    worked = _records_with_work(session, project_id)
+    kept = rows[0].kept_record_id if rows else pair[0]
+    if kept not in worked:
+        kept = next((rid for rid in members if rid in worked), kept)
+    old = {r.id for r in rows}
+    if old:
+        session.execute(delete(m.DuplicateMember).where(m.DuplicateMember.cluster_id.in_(old)))
+        session.execute(delete(m.DuplicateCluster).where(m.DuplicateCluster.id.in_(old)))
+    cluster = m.DuplicateCluster(project_id=project_id, kept_record_id=kept, decided_by="person")
+    session.add(cluster)
+    session.flush()
+    session.execute(insert(m.DuplicateMember), [
+        {"cluster_id": cluster.id, "record_id": rid, "kept": rid == kept} for rid in members])
+    return int(kept)
