@@ -120,6 +120,10 @@ CORPUS_FIELDS = [
         title="Fairclough 三维分析模型下的话语分析——以江西企业“走出去”通事语言为例",
         first_author="吴继琴", year=2019, journal="九江职业技术学院学报", issue="03",
         source_database="CNKI", keywords_start=("Fairclough 三维分析模型", "话语分析"))),
+    # PubMed book XML: Book/AuthorList/CollectiveName, Book/ELocationID doi, Book/PubDate/Year 2009
+    ("jabref__MedlineImporterTestBookArticleSet.xml", 0, dict(
+        title="Title for some article", first_author="National Collaborating Centre for Chronic"
+        " Conditions (UK)", doi="10.3275/8949", year=2009, pmid="21413195")),
     # Lens RIS: AB  - <p>Background and aims: ... (HTML kept in raw, removed from abstract)
     ("citesource__20221207_gambling-harms_lens_49.ris", 0, dict(
         abstract_start="Background and aims: Both the Problem Gambling Severity Index (PGSI)",

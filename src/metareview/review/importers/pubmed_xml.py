@@ -83,15 +83,20 @@ def _fields(article: etree._Element) -> dict:
         (el.get("IdType") or "").lower(): text_of(el)
         for el in article.iterfind(".//ArticleIdList/ArticleId")
     }
+    containers = [base] if book is None else [base, book]  # books: Book/AuthorList, Book/ELocationID
     doi = None
-    for loc in base.iterfind("ELocationID"):
+    for loc in (el for c in containers for el in c.iterfind("ELocationID")):
         if loc.get("EIdType") == "doi":
             doi = text_of(loc)
             break
     doi = doi or ids.get("doi")
-    authors = tuple(
-        a for a in (_author(el) for el in base.iterfind("AuthorList/Author")) if a
-    )
+    authors: tuple[str, ...] = ()
+    for container in containers:
+        authors = tuple(
+            a for a in (_author(el) for el in container.iterfind("AuthorList/Author")) if a
+        )
+        if authors:
+            break
     if art is not None:
         journal = text_of(art.find("Journal/Title")) or text_of(art.find("Journal/ISOAbbreviation"))
         issue_el = art.find("Journal/JournalIssue")
