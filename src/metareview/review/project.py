@@ -184,7 +184,7 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
             Username of the review lead (created if new).
         reviewers_per_record : int, default 1
             Independent reviewers whose agreement makes a screening decision final (2 for
-            dual screening, as MECIR C39 expects for the Cochrane Handbook).
+            dual independent screening, as the Cochrane MECIR standards expect).
         """
         from metareview.store import models as m
         from metareview.store.engine import make_engine, upgrade

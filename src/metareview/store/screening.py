@@ -3,7 +3,7 @@
 A mixin of :class:`metareview.review.project.ReviewProject` (which supplies ``_begin``,
 ``_sessions``, ``_member``, ``project_id`` and ``name``). A decision is final when the project's
 ``reviewers_per_record`` reviewers agree, or when a lead resolved the conflict (dual
-independent screening: Cochrane Handbook, Lefebvre et al. 2023, chapter 4; MECIR C39); full
+independent screening: Cochrane Handbook, Lefebvre et al. 2023, chapter 4); full
 texts excluded need a reason from the project's list, as PRISMA 2020 item 16a reports them
 (Page et al. 2021, BMJ 372:n71, doi:10.1136/bmj.n71).
 """
