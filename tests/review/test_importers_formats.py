@@ -310,3 +310,25 @@ def test_database_override_and_read_many():
     assert [len(r) for r in results] == [4, 10]
     forced = read_records(FIXTURES / "synthesisr__Ovid_ris_example.ris", database="CAB Abstracts")
     assert {r.source_database for r in forced.records} == {"CAB Abstracts"}
+
+
+def test_import_result_tables():
+    result = read_records(FIXTURES / "litstudy__ieee.csv")
+    frame = result.to_frame()
+    assert len(frame) == 10
+    assert frame.loc[0, "authors"] == "P. Kogge; J. Shalf"
+    summary = result.summary()
+    assert list(summary.columns) == ["file", "format", "encoding", "records", "warnings"]
+    assert summary.loc[0, "records"] == 10 and summary.loc[0, "format"] == "ieee_csv"
+
+
+def test_utf16_without_bom_needs_the_encoding(tmp_path):
+    from metareview.errors import ImportFormatError
+
+    text = (FIXTURES / "synthesisr__Ovid_ris_example.ris").read_text()
+    path = tmp_path / "le.ris"
+    path.write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(ImportFormatError, match="binary") as info:
+        read_records(path)
+    assert "utf-16-le" in info.value.hint
+    assert len(read_records(path, encoding="utf-16-le").records) == 4

@@ -76,3 +76,12 @@ def test_frame_to_records_names_row_and_column():
         frame_to_records(frame)
     with pytest.raises(InputError, match="column raw"):
         frame_to_records(frame.drop(columns="raw"))
+
+
+def test_records_are_hashable_and_raw_counts_in_equality():
+    a = Record(title="T", doi="10.1002/jrsm.1411", raw={"TI": ("T",)})
+    b = Record(title="T", doi="10.1002/jrsm.1411", raw={"TI": ("T",)})
+    c = Record(title="T", doi="10.1002/jrsm.1411", raw={"T1": ("T",)})
+    assert a == b and hash(a) == hash(b)
+    assert a != c
+    assert len({a, b, c}) == 2

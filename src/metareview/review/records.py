@@ -103,6 +103,7 @@ class Record:
         0-based position of the record in its file.
     raw : mapping of str to tuple of str
         Every field of the source record verbatim (tag or column name to values); read-only.
+        It takes part in equality but not in the hash, so records can go in sets.
     """
 
     title: str | None = None
@@ -122,7 +123,9 @@ class Record:
     source_file: str | None = None
     source_format: str | None = None
     source_index: int = 0
-    raw: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    raw: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

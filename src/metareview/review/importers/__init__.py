@@ -132,6 +132,21 @@ class ImportResult:
     def __len__(self) -> int:
         return len(self.records)
 
+    def to_frame(self):  # -> pandas.DataFrame
+        """The records as a table (columns of :func:`~metareview.review.records.records_to_frame`)."""
+        from metareview.review.records import records_to_frame
+
+        return records_to_frame(self.records)
+
+    def summary(self):  # -> pandas.DataFrame
+        """One row: ``file``, ``format``, ``encoding``, ``records``, ``warnings``."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [[self.file, self.format, self.encoding, len(self.records), len(self.warnings)]],
+            columns=["file", "format", "encoding", "records", "warnings"],
+        )
+
 
 def _unknown(file: str) -> ImportFormatError:
     return ImportFormatError(

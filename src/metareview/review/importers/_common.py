@@ -70,7 +70,8 @@ def decode(data: bytes, *, file: str, encoding: str | None = None) -> tuple[str,
                 "this is a binary file, not a text export (it contains NUL bytes)",
                 file=file,
                 line=data.count(b"\n", 0, data.index(b"\x00")) + 1,
-                hint="export the records as RIS, MEDLINE, BibTeX, CSV or XML text",
+                hint="export the records as RIS, MEDLINE, BibTeX, CSV or XML text (UTF-16 text"
+                " without a byte-order mark: pass encoding='utf-16-le')",
             )
         candidates = ("utf-8", "gb18030")
     last: UnicodeDecodeError | None = None
