@@ -109,3 +109,22 @@ def test_bad_contours_and_meta_regression():
     reg = rma(d["yi"], d["vi"], mods=np.arange(len(d["yi"]), dtype=float))
     with pytest.raises(NotApplicableError, match="moderators"):
         funnel_plot(reg)
+
+
+def test_with_metareviews_own_trim_and_fill():
+    from metareview.bias import trim_and_fill
+
+    case = _hackshaw()
+    res = rma(case["data"]["yi"], case["data"]["vi"], measure="OR")
+    tf = trim_and_fill(res)
+    ax = funnel_plot(res, trimfill=tf).axes[0]
+    filled = _artist(ax, "filled-studies").get_offsets()
+    # the plot draws exactly what trim_and_fill imputed ...
+    assert_allclose(filled[:, 0], tf.filled["yi"], rtol=1e-15)
+    assert_allclose(filled[:, 1], np.sqrt(tf.filled["vi"]), rtol=1e-15)
+    # ... which are R's 7 studies (order aside). Looser than TOL["ci"]: the imputed yi are
+    # mirror images about the trimmed estimate, and R's trimfill() stops its iterations at
+    # its own tolerance (differences of ~1e-6 here); tests/bias owns the tight comparison.
+    assert_allclose(np.sort(filled[:, 0]), np.sort(FILLED_YI), rtol=1e-5)
+    assert_allclose(np.sort(filled[:, 1]), np.sort(np.sqrt(FILLED_VI)), rtol=1e-6)
+    assert_allclose(_artist(ax, "estimate-adjusted").get_segments()[0][0, 0], 0.1744711721, rtol=1e-5)

@@ -14,7 +14,6 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
@@ -143,3 +142,30 @@ def test_ri_curve():
     bad = sens.assign(ri=[0.9, 0.0, 1.2, 0.5, 0.75])
     with pytest.raises(InputError, match=r"row 3, column ri: correlation 1.2 is outside \[-1, 1\]"):
         ri_sensitivity_plot(bad)
+
+
+def test_with_metareviews_own_diagnostics():
+    from metareview.diagnostics import cumulative, leave_one_out
+
+    case, res = _bcg()
+    ax = leave_one_out_plot(leave_one_out(res), res).axes[0]
+    assert_allclose(_artist(ax, "study-squares").get_offsets()[:, 0], LOO["estimate"], rtol=1e-6)
+    with open(REFERENCE / "models.json", encoding="utf-8") as fh:
+        year = next(c for c in json.load(fh)["cases"] if c["id"] == "bcg_RR~ablat+year/REML/z/95")["data"]["year"]
+    ax = cumulative_plot(cumulative(res, order=year), res).axes[0]
+    assert _texts(ax, "label")[:3] == ["Trial 1", "+ Trial 2", "+ Trial 6"]
+    assert_allclose(_artist(ax, "study-squares").get_offsets()[:, 0], CUM["estimate"], rtol=1e-6)
+
+
+def test_ri_curve_of_metareviews_ri_sensitivity():
+    from metareview.diagnostics import ri_sensitivity
+
+    # three pre-post studies pooled as SMCR (Morris 2008) at three assumed correlations; the
+    # plot must draw what ri_sensitivity computed (its numbers are tested in tests/diagnostics)
+    sens = ri_sensitivity("SMCR", ri=[0.3, 0.5, 0.7], m1i=[12, 15, 9], m2i=[10, 11, 8],
+                          sd1i=[4, 5, 3], ni=[20, 25, 18], method="DL")  # fmt: skip
+    fig = ri_sensitivity_plot(sens, assumed=0.5)
+    line = _artist(fig.axes[0], "estimate")
+    assert_allclose(line.get_xdata(), [0.3, 0.5, 0.7])
+    assert_allclose(line.get_ydata(), sens.to_frame()["estimate"], rtol=1e-12)
+    assert fig.axes[0].get_ylabel() == "Standardised mean change (95% CI)"

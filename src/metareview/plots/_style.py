@@ -23,11 +23,15 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
 
 from metareview.errors import InputError
 
-__all__ = ["STYLES", "PlotStyle", "format_p", "get_style"]
+__all__ = ["ROB_LEVELS", "STYLES", "PlotStyle", "format_cell", "format_p", "get_style", "text_width_in"]
 
 
 @dataclass(frozen=True)
@@ -305,3 +309,50 @@ def axis_ticks(lo: float, hi: float, transf, style: PlotStyle):  # type: ignore[
     ticks = ticks[(ticks >= lo - 1e-12) & (ticks <= hi + 1e-12)]
     shown = ticks if transf is None else np.asarray(transf(ticks), dtype=float)
     return ticks, [_format_tick(float(v), style) for v in shown]
+
+
+# --- table cells: widths and formats ----------------------------------------------------
+
+#: Risk-of-bias judgement -> (fill colour, symbol): the robvis palette, as in
+#: :mod:`metareview.plots.rob` (McGuinness & Higgins 2021, Res Synth Methods 12:55-61, doi:10.1002/jrsm.1411).
+ROB_LEVELS: dict[str, tuple[str, str]] = {
+    "low": ("#02c100", "+"),
+    "some concerns": ("#e2df07", "\u2212"),
+    "unclear": ("#e2df07", "?"),
+    "moderate": ("#e2df07", "\u2212"),
+    "high": ("#bf0000", "\u00d7"),
+    "serious": ("#bf0000", "\u00d7"),
+    "critical": ("#820000", "!"),
+    "no information": ("#4ea1f7", "?"),
+}
+
+
+def text_width_in(texts: Sequence[str], style: PlotStyle, *, bold: Sequence[bool] = ()) -> float:
+    """Widest of *texts* in inches, measured from the glyph outlines (no renderer needed)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    regular = FontProperties(family=style.family, size=style.fontsize)
+    heavy = FontProperties(family=style.family, size=style.fontsize, weight="bold")
+    widest = 0.0
+    bolds = list(bold) + [False] * (len(texts) - len(bold))
+    for text, b in zip(texts, bolds, strict=False):
+        if not text:
+            continue
+        width = text_to_path.get_text_width_height_descent(text, heavy if b else regular, ismath=False)[0]
+        widest = max(widest, float(width))
+    return widest / 72.0
+
+
+def format_cell(value: Any, decimals: int, style: PlotStyle, *, integral: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if integral and float(value).is_integer():
+            return str(int(value))
+        return style.format_number(float(value), decimals=decimals)
+    return str(value)

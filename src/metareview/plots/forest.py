@@ -26,13 +26,16 @@ from scipy import stats
 
 from metareview.errors import InputError, NotApplicableError
 from metareview.plots._style import (
+    ROB_LEVELS,
     PlotStyle,
     axis_ticks,
     default_transf,
+    format_cell,
     format_p,
     get_style,
     measure_label,
     null_value,
+    text_width_in,
 )
 
 __all__ = ["ForestPlot", "forest_plot"]
@@ -62,18 +65,6 @@ _TEXT_KINDS = ("het", "subgroup_het", "test_overall", "test_subgroups")
 
 _FOOTNOTE_SYMBOLS = ("*", "\u2020", "\u2021", "\u00a7", "\u00b6", "#")
 
-#: Risk-of-bias judgement -> (fill colour, symbol), after the robvis palette conventions
-#: (McGuinness & Higgins 2021, Res Synth Methods 12:55-61, doi:10.1002/jrsm.1411).
-ROB_LEVELS: dict[str, tuple[str, str]] = {
-    "low": ("#02c100", "+"),
-    "some concerns": ("#e2df07", "\u2212"),
-    "unclear": ("#e2df07", "?"),
-    "moderate": ("#e2df07", "\u2212"),
-    "high": ("#bf0000", "\u00d7"),
-    "serious": ("#bf0000", "\u00d7"),
-    "critical": ("#820000", "!"),
-    "no information": ("#aaaaaa", "?"),
-}
 
 
 def _attr(res: Any, name: str, default: Any = None) -> Any:
@@ -201,7 +192,7 @@ def _normalise_rob(
             hint="give a judgement for every study in the plot, keyed by its study label",
         )
     frame = frame.loc[list(slab)]
-    for j, domain in enumerate(frame.columns):
+    for domain in frame.columns:
         for i, value in enumerate(frame[domain]):
             key = str(value).strip().lower()
             if key not in ROB_LEVELS:
@@ -717,37 +708,6 @@ def forest_plot(
 
 
 # ---------------------------------------------------------------------- drawing helpers
-def _text_width_in(texts: Sequence[str], style: PlotStyle, *, bold: Sequence[bool] = ()) -> float:
-    """Widest of *texts* in inches, measured from the glyph outlines (no renderer needed)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
-
-    regular = FontProperties(family=style.family, size=style.fontsize)
-    heavy = FontProperties(family=style.family, size=style.fontsize, weight="bold")
-    widest = 0.0
-    bolds = list(bold) + [False] * (len(texts) - len(bold))
-    for text, b in zip(texts, bolds, strict=False):
-        if not text:
-            continue
-        width = text_to_path.get_text_width_height_descent(text, heavy if b else regular, ismath=False)[0]
-        widest = max(widest, float(width))
-    return widest / 72.0
-
-
-def _format_cell(value: Any, decimals: int, style: PlotStyle, *, integral: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if integral and float(value).is_integer():
-            return str(int(value))
-        return style.format_number(float(value), decimals=decimals)
-    return str(value)
-
-
 def _het_text(row: pd.Series, style: PlotStyle, decimals: int) -> str:
     if not (row["k"] >= 2 and math.isfinite(row["Q"])):
         return "Heterogeneity: not applicable (k = 1)"
@@ -862,7 +822,7 @@ def _draw(
     ci_header = f"{short} {'(' + lev_txt + ')' if '(' in style.ci_template else '[' + lev_txt + ']'}"
     gap = 0.12
     left_cols: list[tuple[str, list[str], float, str]] = []  # header, texts, width, align
-    label_w = _text_width_in(
+    label_w = text_width_in(
         [t for t, tr in zip(labels, text_rows, strict=True) if not tr] + [fp.label_header],
         style,
         bold=[b for b, tr in zip(bold, text_rows, strict=True) if not tr] + [True],
@@ -872,15 +832,15 @@ def _draw(
         values = list(rows[name])
         nums = [v for v in values if isinstance(v, (float, np.floating)) and math.isfinite(v)]
         integral = all(float(v).is_integer() for v in nums)  # a column of counts stays integer
-        cells = [_format_cell(v, decimals, style, integral=integral) for v in values]
-        left_cols.append((name, cells, _text_width_in([*cells, name], style, bold=[False] * n + [True]), "right"))
+        cells = [format_cell(v, decimals, style, integral=integral) for v in values]
+        left_cols.append((name, cells, text_width_in([*cells, name], style, bold=[False] * n + [True]), "right"))
     right_cols: list[tuple[str, list[str], float, str]] = [
-        (ci_header, ci_text, _text_width_in([*ci_text, ci_header], style, bold=[False] * n + [True]), "right")
+        (ci_header, ci_text, text_width_in([*ci_text, ci_header], style, bold=[False] * n + [True]), "right")
     ]
     if has_w:
-        right_cols.append(("Weight", w_text, _text_width_in([*w_text, "Weight"], style, bold=[False] * n + [True]), "right"))
+        right_cols.append(("Weight", w_text, text_width_in([*w_text, "Weight"], style, bold=[False] * n + [True]), "right"))
     rob_cols = [] if rob is None else list(rob.columns)
-    rob_w = [max(0.2, _text_width_in([c], style, bold=[True]) + 0.04) for c in rob_cols]
+    rob_w = [max(0.2, text_width_in([c], style, bold=[True]) + 0.04) for c in rob_cols]
     left_total = sum(c[2] for c in left_cols) + gap * len(left_cols)
     right_total = sum(c[2] for c in right_cols) + gap * (len(right_cols) + 1) + sum(rob_w)
 
@@ -936,7 +896,6 @@ def _draw(
         ax.text(0, y[i], labels[i], transform=tr, ha="left", gid="stat-text", zorder=4,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5}, **text_kw)
     # right columns
-    x = 1.0 / 1.0  # axes fraction; offsets in inches below
     dx = gap
     for header, cells, width, align in right_cols:
         tr = column_transform(dx + width)
@@ -948,7 +907,7 @@ def _draw(
                         fontweight="bold" if kind[i] in ("subgroup", "overall") else "normal", **text_kw)
         dx += width + gap
     if rob is not None:
-        for c, (domain, width) in enumerate(zip(rob_cols, rob_w, strict=True)):
+        for domain, width in zip(rob_cols, rob_w, strict=True):
             tr = column_transform(dx + width / 2)
             ax.text(1.0, 1.0, domain, transform=tr, ha="center", fontweight="bold", gid="header", **text_kw)
             mask = rob[domain].notna().to_numpy()

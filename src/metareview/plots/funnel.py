@@ -123,7 +123,6 @@ def funnel_plot(
         filled_sei = np.sqrt(np.asarray(filled["vi"], dtype=float))
     all_sei = sei if filled_sei is None else np.concatenate([sei, filled_sei])
     se_max = float(np.max(all_sei)) * 1.08 if all_sei.size else 1.0
-    se_grid = np.array([0.0, se_max])
 
     created = ax is None
     if created:

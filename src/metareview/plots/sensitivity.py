@@ -149,7 +149,7 @@ def ri_sensitivity_plot(
     ax: Any = None,
     style: str | PlotStyle = "default",
     assumed: float | None = None,
-    measure: str | None = "SMCR",
+    measure: str | None = None,
     transf: Callable[[Any], Any] | None = None,
     xlabel: str = "Assumed pre-post correlation (r)",
     ylabel: str | None = None,
@@ -167,7 +167,8 @@ def ri_sensitivity_plot(
     assumed : float, optional
         The correlation used in the main analysis, marked with a vertical dashed line.
     measure : str, optional
-        Measure code for the y-axis label (default SMCR, the standardised mean change).
+        Measure code for the y-axis label (default: the result's ``measure``, else SMCR, the
+        standardised mean change).
     transf : callable, optional
         Back-transformation applied to the estimate and band before drawing.
 
@@ -183,6 +184,8 @@ def ri_sensitivity_plot(
     from matplotlib.figure import Figure
 
     st = get_style(style)
+    if measure is None:
+        measure = getattr(sens, "measure", None) or "SMCR"
     frame = _frame(sens, "ri_sensitivity")
     need = ["ri", "estimate", "ci_lb", "ci_ub"]
     missing = [c for c in need if c not in frame.columns]
