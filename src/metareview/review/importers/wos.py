@@ -13,7 +13,8 @@ Two damaged variants seen in real files are read: a tag glued to its value (``AU
 accepted for known tags only) and continuation lines that lost their indentation.
 
 Tab-delimited: a header row of the same two-letter tags, one record per row, no quoting;
-read with :mod:`csv` (``QUOTE_NONE``). The Windows export is UTF-16LE with a byte-order mark.
+read with :mod:`csv` (``QUOTE_NONE``); list fields hold ``"; "``-separated items (raw keeps
+the cell as written, authors are split). The Windows export is UTF-16LE with a byte-order mark.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from metareview.review.importers._common import (
 __all__ = ["looks_like_wos", "parse_wos_plaintext", "parse_wos_tab", "wos_fields"]
 
 _LINE_TAGS = frozenset({"AU", "AF", "BA", "BF", "BE", "CA", "GP", "CR", "C1", "C3"})
-_SPLIT_TAGS = frozenset({"AU", "AF", "BA", "BF", "BE", "CR", "C1"})
 _HEADER_TAGS = frozenset({"FN", "VR", "EF"})
 _TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*)|$)")
 _GLUED = re.compile(r"^([A-Z][A-Z0-9])(\S.*)$")
@@ -202,8 +202,7 @@ def parse_wos_tab(text: str, *, file: str) -> Parsed:
             cell = cell.strip()
             if not cell:
                 continue
-            values = [v.strip() for v in cell.split("; ")] if tag in _SPLIT_TAGS else [cell]
-            tags[tag] = [v for v in values if v]
+            tags[tag] = [cell]  # verbatim; list fields are split in wos_fields
         out.records.append(wos_fields(tags))
     if not out.records:
         raise ImportFormatError("no record rows after the header", file=file, line=2)
@@ -218,7 +217,12 @@ def wos_fields(tags: dict[str, list[str]]) -> dict:
     return {
         "title": first(tags, "TI"),
         "abstract": first(tags, "AB"),
-        "authors": tuple(all_values(tags, "AF") or all_values(tags, "AU")),
+        "authors": tuple(
+            a.strip()
+            for v in (all_values(tags, "AF") or all_values(tags, "AU"))
+            for a in v.split("; ")
+            if a.strip()
+        ),
         "year": parse_year(first(tags, "PY", "EA", "PD")),
         "journal": first(tags, "SO", "SE", "BS"),
         "volume": first(tags, "VL"),
