@@ -6,6 +6,7 @@
 """
 
 from metareview.models.fit import rma, rma_batch
+from metareview.models.glmm import GLMMResult, rma_glmm
 from metareview.models.inference import HeterogeneityCI, Interval, Prediction, confint, predict
 from metareview.models.results import BatchResult, RMAResult
 from metareview.models.subgroups import SubgroupResult, subgroup_analysis
@@ -14,6 +15,7 @@ from metareview.models.tau2 import Control
 __all__ = [
     "BatchResult",
     "Control",
+    "GLMMResult",
     "HeterogeneityCI",
     "Interval",
     "Prediction",
@@ -23,5 +25,6 @@ __all__ = [
     "predict",
     "rma",
     "rma_batch",
+    "rma_glmm",
     "subgroup_analysis",
 ]
