@@ -332,3 +332,19 @@ def test_utf16_without_bom_needs_the_encoding(tmp_path):
         read_records(path)
     assert "utf-16-le" in info.value.hint
     assert len(read_records(path, encoding="utf-16-le").records) == 4
+
+
+def test_ris_with_one_space_before_the_dash(tmp_path):
+    text = (FIXTURES / "synthesisr__Ovid_ris_example.ris").read_text()
+    squeezed = "\n".join(
+        line[:2] + line[3:] if len(line) > 4 and line[2:5] == "  -" else line for line in text.split("\n")
+    )
+    assert "TY - JOUR" in squeezed
+    path = tmp_path / "one_space.ris"
+    path.write_text(squeezed)
+    assert detect_format(path) == "ris"
+    again = read_records(path).records
+    original = read_records(FIXTURES / "synthesisr__Ovid_ris_example.ris").records
+    assert [(r.title, r.authors, r.doi, r.year) for r in again] == [
+        (r.title, r.authors, r.doi, r.year) for r in original
+    ]

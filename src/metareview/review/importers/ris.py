@@ -18,6 +18,9 @@ here first, for these reasons:
   ``KW`` each continuation line is a keyword; for every other tag (N1, AD, AB, ...) the
   lines are joined with a newline.
 
+Some tools write ``TY - JOUR`` with one space before the dash; when the first ``TY`` line
+of a file does, every ``XX - `` line of that file is read as a tag.
+
 Other text outside records (a search strategy between Ovid records, export banners) is not
 imported and is reported in the import warnings, with its line numbers.
 
@@ -48,6 +51,7 @@ from metareview.review.records import normalise_doi
 __all__ = ["looks_like_ris", "parse_ris", "ris_fields"]
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
+_TAG_ONE_SPACE = re.compile(r"^([A-Z][A-Z0-9]) -(?: (.*))?$")  # "TY - JOUR" (non-standard)
 _NUMBERING = re.compile(r"^\s*\d+\.\s*$")
 _LINK_TO = re.compile(r"^Link to [^:]{1,80}: ?\S")
 _OVID_MEDLINE_AN = re.compile(r"ovid\.com/.*[?&]D=med\w*&.*\bAN=(\d{1,9})\b", re.IGNORECASE)
@@ -92,7 +96,7 @@ def looks_like_ris(lines: list[str]) -> bool:
     for line in lines:
         if not line.strip():
             continue
-        if line.startswith("TY  -"):
+        if line.startswith(("TY  -", "TY - ")):
             return True
         seen += 1
         if seen > 40:
@@ -103,6 +107,12 @@ def looks_like_ris(lines: list[str]) -> bool:
 def parse_ris(text: str, *, file: str) -> Parsed:
     """Split, check and parse RIS text; return one raw tag dict per record."""
     lines = split_lines(text)
+    first_ty = next((line for line in lines if line.startswith("TY ")), "")
+    if _TAG_ONE_SPACE.match(first_ty):  # the whole file uses "XX - value": rewrite to RIS
+        lines = [
+            f"{m.group(1)}  - {m.group(2) or ''}" if (m := _TAG_ONE_SPACE.match(line)) else line
+            for line in lines
+        ]
     blocks: list[list[str]] = []  # each: the record's lines, ER excluded
     extras: list[dict[str, list[str]]] = []
     starts: list[int] = []
