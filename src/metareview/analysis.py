@@ -196,6 +196,9 @@ class AnalysisResult:
         raise KeyError(name)
 
 
+_TEST_NAMES = {"egger": "Egger", "begg": "Begg"}
+
+
 # --- the run -----------------------------------------------------------------------------------
 
 
@@ -489,7 +492,7 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
         pi_lb=summary["pred_pi_lb"], pi_ub=summary["pred_pi_ub"], I2=float(fit.I2),
         null=null_value(spec.measure, spec.transf), threshold=spec.grade.threshold,
         ois=spec.grade.ois,
-        bias_pvals={k: v["pval"] for k, v in tests.items() if "pval" in v},
+        bias_pvals={_TEST_NAMES[k]: v["pval"] for k, v in tests.items() if "pval" in v},
         judgements=spec.grade.judgements, upgrade=spec.grade.upgrade,
         upgrade_reason=spec.grade.upgrade_reason,
     )

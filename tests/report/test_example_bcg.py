@@ -98,7 +98,7 @@ def test_grade_with_bias_tests(tb: dict) -> None:
     domains = {d["domain"]: d for d in tb["grade"]["domains"]}
     # k = 13 >= 10, Egger p = 0.42 and Begg p = 0.95, both >= 0.10: not serious
     assert domains["publication_bias"]["rating"] == "not_serious"
-    assert "egger p = 0.422" in domains["publication_bias"]["reason"]
+    assert "Egger p = 0.422, Begg p = 0.952" in domains["publication_bias"]["reason"]
     assert tb["grade"]["certainty"] == "Very low"  # risk of bias -1, inconsistency -2
 
 
