@@ -271,3 +271,21 @@ def test_meta_regression_is_not_applicable():
     res = rma(d["yi"], d["vi"], mods=np.asarray(d["ablat"], dtype=float))
     with pytest.raises(NotApplicableError, match="bubble"):
         forest_plot(res)
+
+
+def test_risk_of_bias_from_a_rob_table():
+    import pandas as pd
+
+    from metareview.review.rob import RobTable
+
+    rows = [(s, f"D{d}", "High" if (s == "Trial 4" and d == 2) else "Low")
+            for s in BCG_SLAB for d in range(1, 6)]  # fmt: skip
+    table = RobTable.from_frame(pd.DataFrame(rows, columns=["study", "domain", "judgement"]), tool="rob2")
+    fig = forest_plot(_bcg_fit(), rob=table)
+    headers = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "header"]
+    assert headers[-6:] == ["D1", "D2", "D3", "D4", "D5", "Overall"]
+    overall = _artist(fig, "rob:Overall").get_facecolors()
+    # RoB 2: one domain at high risk makes the study high risk overall (Sterne et al. 2019)
+    red, green = [0xBF / 255, 0, 0], [0x02 / 255, 0xC1 / 255, 0]
+    assert_allclose(overall[3][:3], red)
+    assert_allclose(overall[0][:3], green)

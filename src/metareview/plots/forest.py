@@ -177,7 +177,12 @@ def _normalise_rob(
     """Risk-of-bias judgements as a DataFrame indexed by study label, domains as columns."""
     if rob is None:
         return None
-    if isinstance(rob, pd.DataFrame):
+    if hasattr(rob, "judgements") and hasattr(rob, "overall"):
+        # a metareview.review.rob.RobTable: its domains, then the overall judgement
+        frame = rob.judgements.copy()
+        frame.index = [str(i) for i in frame.index]
+        frame["Overall"] = [rob.overall.get(i) for i in rob.judgements.index]
+    elif isinstance(rob, pd.DataFrame):
         frame = rob.copy()
         frame.index = [str(i) for i in frame.index]
     else:
@@ -321,9 +326,9 @@ class ForestPlot:
         columns : DataFrame or dict of sequences, optional
             Extra columns shown beside the study labels (n, events, means and SDs), one
             value per study in the fit's order, or a DataFrame indexed by study label.
-        rob : DataFrame or dict, optional
-            Risk-of-bias judgements, study label -> domain -> ``"Low"``, ``"Some
-            concerns"``, ``"High"`` (also ``"Unclear"``, ``"Moderate"``, ``"Serious"``,
+        rob : RobTable, DataFrame or dict, optional
+            Risk-of-bias judgements: a :class:`metareview.review.rob.RobTable` (domains
+            and overall), or study label -> domain -> ``"Low"``, ``"Some concerns"``, ``"High"`` (also ``"Unclear"``, ``"Moderate"``, ``"Serious"``,
             ``"Critical"``, ``"No information"``). Drawn as coloured circles.
         flags : dict, optional
             Study label -> footnote text (e.g. ``"converted from median"``); the label gets
