@@ -298,6 +298,11 @@ def final_decisions(
 ) -> pd.DataFrame:
     """The final decision per record and stage (vectorised over all decisions).
 
+    The agreement rule is :func:`metareview.review.screening.final_decisions` (a lead's
+    resolution wins; otherwise the required number of reviewers must agree); on top of it,
+    reviewers who agree to exclude but give different reasons are in conflict, since PRISMA
+    2020 counts each excluded report under one reason.
+
     Parameters
     ----------
     decisions : DataFrame
@@ -331,38 +336,35 @@ def final_decisions(
     """
     import pandas as pd
 
+    from metareview.review.screening import final_decisions as screening_final
+
     columns = ["record_id", "stage", "status", "decision", "reason"]
-    if len(decisions):
-        d = decisions.assign(reason=decisions["reason"].fillna(""))
-        grouped = d.groupby(["record_id", "stage"], sort=True)
-        agg = grouped.agg(
-            n=("reviewer_id", "nunique"),
-            n_decisions=("decision", "nunique"),
-            n_reasons=("reason", "nunique"),
-            decision=("decision", "first"),
-            reason=("reason", "first"),
-        ).reset_index()
-        agree = (agg["n_decisions"] == 1) & (
-            (agg["decision"] != "exclude") | (agg["n_reasons"] == 1)
-        )
-        enough = agg["n"] >= reviewers_per_record
-        agg["status"] = "pending"
-        agg.loc[~agree, "status"] = "conflict"
-        agg.loc[agree & enough, "status"] = "final"
-        not_final = agg["status"] != "final"
-        agg["decision"] = agg["decision"].astype(object)
-        agg["reason"] = agg["reason"].astype(object)
-        agg.loc[not_final, ["decision", "reason"]] = None
-        agg.loc[agg["reason"] == "", "reason"] = None
-        out = agg[columns]
-    else:
-        out = pd.DataFrame(columns=columns)
-    if len(resolutions):
-        res = resolutions.assign(status="final")[columns]
-        keys = pd.MultiIndex.from_frame(res[["record_id", "stage"]])
-        keep = ~pd.MultiIndex.from_frame(out[["record_id", "stage"]]).isin(keys)
-        out = pd.concat([out[keep], res], ignore_index=True) if keep.any() else res
-    return out.sort_values(["record_id", "stage"], kind="stable").reset_index(drop=True)
+    d = decisions.rename(columns={"reviewer_id": "reviewer"})
+    res = resolutions[["record_id", "stage", "decision"]] if len(resolutions) else None
+    out = screening_final(d[["record_id", "reviewer", "decision", "stage"]], resolutions=res,
+                          required_reviewers=reviewers_per_record)
+    out["status"] = out["status"].map(
+        {"agreed": "final", "resolved": "final", "conflict": "conflict", "awaiting": "pending"})
+    # exclusion reasons: the lead's when resolved, else the reviewers' (who must agree on it)
+    reasons = d.assign(reason=d["reason"].fillna("")).groupby(["record_id", "stage"]).agg(
+        n_reasons=("reason", "nunique"), reason=("reason", "first"))
+    out = out.join(reasons, on=["record_id", "stage"])
+    if res is not None:
+        lead = resolutions.set_index(["record_id", "stage"])["reason"]
+        resolved = pd.MultiIndex.from_frame(out[["record_id", "stage"]]).isin(lead.index)
+        keys = pd.MultiIndex.from_frame(out.loc[resolved, ["record_id", "stage"]])
+        out.loc[resolved, "reason"] = lead.reindex(keys).to_numpy()
+        out.loc[resolved, "n_reasons"] = 1
+    disagree = (out["status"] == "final") & (out["decision"] == "exclude") & (out["n_reasons"] > 1)
+    out.loc[disagree, "status"] = "conflict"
+    out["decision"] = out["decision"].astype(object)
+    out["reason"] = out["reason"].astype(object)
+    not_final = out["status"] != "final"
+    out.loc[not_final, ["decision", "reason"]] = None
+    out.loc[out["decision"] != "exclude", "reason"] = None
+    out["reason"] = out["reason"].where(out["reason"].notna() & (out["reason"] != ""), None)
+    return (out[columns].sort_values(["record_id", "stage"], kind="stable")
+            .reset_index(drop=True))
 
 
 def prisma_counts_from_store(session: Session, project_id: int) -> PrismaCounts:
