@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -108,3 +109,30 @@ def test_missing_file_is_one_line(capsys):
         main(["pool", "/nonexistent/data.csv"])
     assert exc.value.code == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_pool_follow_up_analyses_in_json():
+    """Values from metafor on dat.bcg: regtest(res) z = -0.80333, ranktest tau = 0.025641
+    (tests/reference/bias.json, case bcg_RR/REML); influence(res) first rstudent -0.21814249,
+    cook.d 0.0017165413; trimfill(res) k0 = 1 on the right."""
+    out = json.loads(run("pool", str(BCG), "--measure", "RR", "--json", "--leave-one-out", "--influence",
+                         "--bias", "--cumulative", "study").output)  # fmt: skip
+    assert len(out["leave_one_out"]) == 13 and {"estimate", "ci_lb", "tau2", "QE"} <= set(out["leave_one_out"][0])
+    assert out["influence"][0]["rstudent"] == pytest.approx(-0.21814249, rel=1e-7)
+    assert out["influence"][0]["cook_d"] == pytest.approx(0.0017165413, rel=1e-7)
+    assert out["egger"]["zval"] == pytest.approx(-0.8033291930908647, rel=1e-6)
+    assert out["begg"]["tau"] == pytest.approx(0.02564102564, rel=1e-6)
+    assert out["trim_and_fill"]["k0"] == 1 and out["trim_and_fill"]["side"] == "right"
+    assert out["fail_safe_n"]["fsnum"] == 598
+    assert len(out["cumulative"]) == 13
+
+
+def test_pool_glmm(tmp_path):
+    """metafor: rma.glmm(measure="PLO", xi, ni) on the 'zeros' fixture: b = -2.44575705,
+    tau2 = 0.18981356 (tests/reference/glmm.json; lme4 tolerance 5e-5 as in test_glmm)."""
+    f = tmp_path / "p.csv"
+    f.write_text("study,xi,ni\nA,0,25\nB,3,40\nC,1,18\nD,7,60\nE,0,30\nF,12,80\nG,4,35\n")
+    out = json.loads(run("pool", str(f), "--method", "GLMM", "--json").output)
+    assert out["estimate"] == pytest.approx(-2.44575705070873, rel=5e-5)
+    assert out["tau2"] == pytest.approx(0.189813559455698, rel=5e-5)
+    assert out["proportion"]["estimate"] == pytest.approx(1 / (1 + np.exp(2.44575705070873)), rel=5e-5)

@@ -83,6 +83,10 @@ def register(app: typer.Typer) -> None:
         subgroup: Annotated[str | None, typer.Option(help="Column naming each study's subgroup.")] = None,
         tau2_rule: Annotated[str, typer.Option("--tau2", help="With --subgroup: 'separate' or 'common' tau^2.")] = "separate",
         ri: Annotated[float | None, typer.Option(help="Assumed pre-post correlation for SMCR/SMCC when the file has no ri column.")] = None,
+        leave_one_out: Annotated[bool, typer.Option("--leave-one-out", help="Refit with each study left out.")] = False,
+        influence: Annotated[bool, typer.Option("--influence", help="Influence diagnostics (metafor's influence()).")] = False,
+        bias: Annotated[bool, typer.Option("--bias", help="Egger's and Begg's tests, trim-and-fill, fail-safe N.")] = False,
+        cumulative: Annotated[str | None, typer.Option("--cumulative", help="Cumulative meta-analysis ordered by this column.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (schema in docs/pool-json.md).")] = False,
     ) -> None:
         from metareview.errors import InputError
@@ -91,6 +95,13 @@ def register(app: typer.Typer) -> None:
 
         file = str(data)
         frame = read_table(data)
+        if method.upper() == "GLMM":
+            out = _pool_glmm(frame, file=file, level=level)
+            if as_json:
+                typer.echo(json.dumps(_clean(out), indent=2))
+            else:
+                _print_glmm(out, file)
+            return
         yi, vi, slab, meas = compute_effects(frame, measure=measure, file=file, ri=ri)
         methods = [m.strip() for m in method.split(",") if m.strip()]
         meth: str | list[str] = methods[0] if len(methods) == 1 else methods
@@ -110,12 +121,108 @@ def register(app: typer.Typer) -> None:
                     "Q_between": sg.Q_between, "df_between": sg.df_between, "p_between": sg.p_between,
                     "tau2_rule": tau2_rule,
                 }  # fmt: skip
+            out.update(_follow_ups(res, frame, file=file, leave_one_out=leave_one_out, influence=influence,
+                                   bias=bias, cumulative=cumulative))  # fmt: skip
         except InputError as exc:
             raise with_file(exc, file) from None
         if as_json:
             typer.echo(json.dumps(_clean(out), indent=2))
             return
         _print_human(res, sg, file)
+        _print_follow_ups(out)
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _follow_ups(res: Any, frame: Any, *, file: str, leave_one_out: bool, influence: bool, bias: bool,
+                cumulative: str | None) -> dict[str, Any]:  # fmt: skip
+    """Sensitivity and bias analyses requested on the command line, keyed as in the JSON schema."""
+    from metareview.errors import NotApplicableError
+    from metareview.io import require_columns
+
+    out: dict[str, Any] = {}
+    if leave_one_out:
+        from metareview.diagnostics import leave_one_out as loo
+
+        out["leave_one_out"] = _records(loo(res).to_frame())
+    if influence:
+        from metareview.diagnostics import influence as infl
+
+        out["influence"] = _records(infl(res).to_frame())
+    if cumulative is not None:
+        from metareview.diagnostics import cumulative as cum
+
+        require_columns(frame, (cumulative,), file=file)
+        out["cumulative"] = _records(cum(res, order=frame[cumulative].to_numpy()).to_frame())
+    if bias:
+        from metareview.bias import fail_safe_n, ranktest, regtest, trim_and_fill
+
+        for key, fn in (("egger", lambda: regtest(res).to_dict()), ("begg", lambda: ranktest(res).to_dict()),
+                        ("trim_and_fill", lambda: trim_and_fill(res).to_dict()),
+                        ("fail_safe_n", lambda: fail_safe_n(res.yi, res.vi).to_dict())):  # fmt: skip
+            try:
+                out[key] = fn()
+            except NotApplicableError as exc:
+                out[key] = {"not_applicable": str(exc)}
+    return out
+
+
+def _pool_glmm(frame: Any, *, file: str, level: float) -> dict[str, Any]:
+    from metareview.errors import InputError
+    from metareview.io import label_column, require_columns, with_file
+    from metareview.models import rma_glmm
+
+    require_columns(frame, ("xi", "ni"), file=file, why=" (the GLMM pools events xi out of ni)")
+    slab_col = label_column(frame)
+    try:
+        res = rma_glmm(frame["xi"].to_numpy(dtype=float), frame["ni"].to_numpy(dtype=float),
+                       slab=None if slab_col is None else frame[slab_col].astype(str).tolist(), level=level)  # fmt: skip
+    except InputError as exc:
+        raise with_file(exc, file) from None
+    from scipy.special import expit
+
+    out = {"schema": POOL_SCHEMA, **res.to_dict()}
+    out["proportion"] = {"estimate": float(expit(res.estimate)), "ci_lb": float(expit(res.ci_lb[0])),
+                         "ci_ub": float(expit(res.ci_ub[0])), "pi_lb": float(expit(res.pi_lb)),
+                         "pi_ub": float(expit(res.pi_ub))}  # fmt: skip
+    out["studies"] = [{"slab": s, "xi": float(x), "ni": float(n)} for s, x, n in zip(res.slab, res.xi, res.ni, strict=True)]
+    return out
+
+
+def _print_glmm(out: dict[str, Any], file: str) -> None:
+    from rich.console import Console
+
+    pr = out["proportion"]
+    Console().print(
+        f"{file}: {out['k']} studies, binomial-normal model (ML, nAGQ {out['nAGQ']}): pooled proportion "
+        f"{pr['estimate']:.4f} [{pr['ci_lb']:.4f}, {pr['ci_ub']:.4f}], prediction interval "
+        f"[{pr['pi_lb']:.4f}, {pr['pi_ub']:.4f}]; tau^2 (logit) {out['tau2']:.4f}, I^2 {out['I2']:.1f}%"
+    )
+
+
+def _print_follow_ups(out: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    con = Console()
+    for key in ("egger", "begg", "trim_and_fill", "fail_safe_n"):
+        if key in out:
+            val = out[key]
+            if "not_applicable" in val:
+                con.print(f"{key}: not applicable ({val['not_applicable']})")
+            elif key == "egger":
+                con.print(f"Egger's test: z = {val['zval']:.3f}, p = {val['pval']:.4g}")
+            elif key == "begg":
+                con.print(f"Begg's test: Kendall tau = {val['tau']:.3f}, p = {val['pval']:.4g}")
+            elif key == "trim_and_fill":
+                con.print(f"Trim-and-fill: {val['k0']} studies filled on the {val['side']}; "
+                          f"adjusted estimate {val['estimate']:.4f} [{val['ci_lb']:.4f}, {val['ci_ub']:.4f}]")  # fmt: skip
+            else:
+                con.print(f"Fail-safe N (Rosenthal): {val['fsnum']:.0f}")
+    for key in ("leave_one_out", "influence", "cumulative"):
+        if key in out:
+            con.print(f"{key.replace('_', '-')}: {len(out[key])} rows (use --json for the table)")
 
 
 def _print_human(res: Any, sg: Any, file: str) -> None:
