@@ -115,7 +115,10 @@ def _context(result: Any, figures: list[Any]) -> dict[str, Any]:
 
 
 def render_html(result: Any, figures: list[Any] | None = None) -> str:
-    """The report as one HTML string (figures: :func:`~metareview.report.figures.render_figures`)."""
+    """The report as one HTML string.
+
+    *figures* come from :func:`~metareview.report.figures.render_figures`.
+    """
     import jinja2
 
     env = jinja2.Environment(

@@ -179,7 +179,8 @@ def _outcome_paragraph(o: Any, w: _Writer) -> str:
     spec, fit = o.spec, o.fit
     used = fit.method_used
     requested = spec.model.methods
-    s = [f"Outcome \u201c{spec.label}\u201d: we computed {MEASURE_NAMES.get(spec.measure, spec.measure)}"
+    what = MEASURE_NAMES.get(spec.measure, spec.measure)
+    s = [f"Outcome \u201c{spec.label}\u201d: we computed {what}"
          f" (measure {spec.measure}) for {fit.k} studies{w.c('viechtbauer2010metafor')}."]
     desc, key = METHOD_NAMES[used]
     if used in ("EE", "FE"):
@@ -222,8 +223,9 @@ def _outcome_paragraph(o: Any, w: _Writer) -> str:
         s.append("Standard deviations reported as standard errors or confidence intervals of "
                  "the mean were converted to standard deviations (see the conversions table).")
     for sg in spec.subgroups:
-        s.append(f"Subgroup analysis by {sg.column} ({'separate' if sg.tau2 == 'separate' else 'a common'}"
-                 f" \u03c4\u00b2 {'per subgroup' if sg.tau2 == 'separate' else 'across subgroups'}) "
+        tau2 = ("separate \u03c4\u00b2 per subgroup" if sg.tau2 == "separate"
+                else "a common \u03c4\u00b2 across subgroups")
+        s.append(f"Subgroup analysis by {sg.column} ({tau2}) "
                  f"with a Q test for subgroup differences{w.c('borenstein2013')}.")
     if spec.moderators:
         forms = _join([f"{m.formula}" for m in spec.moderators])

@@ -113,7 +113,10 @@ class SummaryOfFindings:
         return next(d for d in self.domains if d.domain == name)
 
     def to_frame(self) -> Any:
-        """One row per domain: domain, rating, downgrade, source, reason, tool_rating, tool_reason."""
+        """One row per domain.
+
+        Columns: domain, rating, downgrade, source, reason, tool_rating, tool_reason.
+        """
         import pandas as pd
 
         return pd.DataFrame(
