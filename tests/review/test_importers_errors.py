@@ -212,3 +212,11 @@ def test_header_only_table_warns(tmp_path):
     result = read_records(write(tmp_path, "t.csv", "Title,Authors,Year\n"))
     assert result.records == ()
     assert "no record rows" in result.warnings[0]
+
+
+def test_ris_record_missing_its_ty_line(tmp_path):
+    text = ("TY  - JOUR\nTI  - First\nER  - \n\n"
+            "TI  - Second\nAU  - Doe, J\nPY  - 2020\nDO  - 10.1000/xyz\nER  - \n")
+    err = refused(write(tmp_path, "no_ty.ris", text))
+    assert err.line == 8
+    assert "TY" in err.hint

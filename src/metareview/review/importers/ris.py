@@ -10,7 +10,8 @@ here first, for these reasons:
 * Ovid exports number the records (``1.``) and put ``NL  -`` tags and a
   ``Link to the Ovid Full Text or citation: <url>`` line *after* ``ER``; they belong to the
   record just closed and are moved into it (the link line verbatim under raw key
-  ``"Link to"``); the numbering lines are dropped.
+  ``"Link to"``); the numbering lines are dropped. More than three tag lines after an
+  ``ER`` without a ``TY`` are refused as a record missing its ``TY`` line.
 * IEEE Xplore separates records with CR LF LF CR, so lines start with a bare CR; all line
   endings are normalised before parsing (rispy then reads all 25 records, not 1).
 * Continuation lines (no tag) continue the previous tag's value; rispy would make each one
@@ -52,6 +53,7 @@ __all__ = ["looks_like_ris", "parse_ris", "ris_fields"]
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 _TAG_ONE_SPACE = re.compile(r"^([A-Z][A-Z0-9]) -(?: (.*))?$")  # "TY - JOUR" (non-standard)
+_MAX_AFTER_ER = 3  # Ovid writes one or two (NL ...); more means a record lost its TY line
 _NUMBERING = re.compile(r"^\s*\d+\.\s*$")
 _LINK_TO = re.compile(r"^Link to [^:]{1,80}: ?\S")
 _OVID_MEDLINE_AN = re.compile(r"ovid\.com/.*[?&]D=med\w*&.*\bAN=(\d{1,9})\b", re.IGNORECASE)
@@ -119,6 +121,7 @@ def parse_ris(text: str, *, file: str) -> Parsed:
     outside: list[tuple[int, str]] = []
     current: list[str] | None = None
     last_text = 1
+    after_er = 0
     for number, line in enumerate(lines, start=1):
         if line.strip():
             last_text = number
@@ -128,6 +131,7 @@ def parse_ris(text: str, *, file: str) -> Parsed:
             if tag == "TY":
                 current = [line]
                 starts.append(number)
+                after_er = 0
             elif tag is not None:
                 if not blocks:
                     raise ImportFormatError(
@@ -137,6 +141,15 @@ def parse_ris(text: str, *, file: str) -> Parsed:
                         hint="every RIS record starts with a 'TY  - ' line",
                     )
                 if tag != "ER":  # Ovid: tags after ER belong to the record just closed
+                    after_er += 1
+                    if after_er > _MAX_AFTER_ER:
+                        raise ImportFormatError(
+                            f"tagged lines follow the 'ER  - ' of the record of line"
+                            f" {starts[-1]} without a new 'TY  - ' line",
+                            file=file,
+                            line=number,
+                            hint="a record seems to lack its 'TY  - ' line",
+                        )
                     blocks[-1].append(line)
             elif not line.strip() or _NUMBERING.match(line):
                 continue
