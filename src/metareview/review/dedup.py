@@ -233,6 +233,7 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
     fields = {
         "title": title,
         "title_head": head,
+        "title_len": np.array([len(x) for x in title], dtype=np.int64),
         "generic": generic,
         "kind": title_kind(_column(frame, "title")),
         "first_author": first_author,
@@ -310,12 +311,15 @@ def _candidate_pairs(f: dict[str, Any], window: int) -> np.ndarray:
 # scoring
 
 
-def _similarity(a: np.ndarray, b: np.ndarray, scorer: Any, workers: int) -> np.ndarray:
+def _similarity(a: np.ndarray, b: np.ndarray, scorer: Any, workers: int,
+                cutoff: float = 0.0) -> np.ndarray:
+    """Element-wise similarity in [0, 1] of two arrays of strings (0 below *cutoff*)."""
     from rapidfuzz.process import cpdist
 
     if a.size == 0:
         return np.empty(0)
-    out = cpdist(a.tolist(), b.tolist(), scorer=scorer, workers=workers, dtype=np.float32)
+    out = cpdist(a.tolist(), b.tolist(), scorer=scorer, workers=workers, dtype=np.float32,
+                 score_cutoff=cutoff * 100.0)
     return np.asarray(out, dtype=float) / 100.0
 
 
@@ -328,7 +332,12 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     doi_eq = (f["doi"][i] != "") & (f["doi"][i] == f["doi"][j])
     pmid_eq = (f["pmid"][i] != "") & (f["pmid"][i] == f["pmid"][j])
     t = np.full(i.size, np.nan)
-    t[both_title] = _similarity(ti[both_title], tj[both_title], fuzz.ratio, workers)
+    # the Indel similarity cannot exceed 2 min(len) / (len_a + len_b): skip hopeless pairs
+    la, lb = f["title_len"][i], f["title_len"][j]
+    bound = 2.0 * np.minimum(la, lb) / np.maximum(la + lb, 1)
+    go = both_title & (bound >= _PREFILTER)
+    t[both_title] = 0.0
+    t[go] = _similarity(ti[go], tj[go], fuzz.ratio, workers, cutoff=_PREFILTER)
     # one title is the other's start (a subtitle dropped by one database): at least three
     # words in common at the start
     prefix = np.zeros(i.size, dtype=bool)
@@ -527,7 +536,7 @@ def find_duplicates(
     id_column: str | None = None,
     threshold: float = 0.9,
     review_band: tuple[float, float] | None = None,
-    window: int = 12,
+    window: int = 6,
     workers: int = 1,
     file: str | None = None,
 ) -> DedupResult:

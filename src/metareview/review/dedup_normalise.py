@@ -80,6 +80,8 @@ def strip_notes(text: str) -> str:
     >>> strip_notes("Gene X in mice.[Erratum appears in J Pediatr. 2003 Jun")
     'Gene X in mice'
     """
+    if "[" not in text:
+        return text.strip()
     previous = None
     while previous != text:
         previous, text = text, _NOTE.sub("", text)
@@ -89,9 +91,12 @@ def strip_notes(text: str) -> str:
 def _clean_title(text: str) -> str:
     if not text:
         return ""
-    text = html.unescape(_TAG.sub(" ", strip_notes(text)))
-    text = _NON_WORD.sub(" ", fold(text))
-    return _SPACES.sub(" ", text).strip()
+    text = strip_notes(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(_NON_WORD.sub(" ", fold(text)).split())
 
 
 def normalise_title(series: pd.Series) -> pd.Series:
