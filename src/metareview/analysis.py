@@ -62,11 +62,22 @@ def load_data(source: DataSource, plan: Plan) -> pd.DataFrame:
         raise plan.error(base + ("file",), f"data file not found: {path}",
                          "paths are relative to the plan file's folder")
     suffix = path.suffix.lower()
+    excel = suffix in (".xlsx", ".xlsm")
+    if source.sheet is not None and not excel:
+        raise plan.error(base + ("sheet",),
+                         f"sheet applies to Excel files; {path.name} is not one",
+                         "remove the sheet key")
     if suffix in (".csv", ".txt"):
         frame = pd.read_csv(path, keep_default_na=True)
     elif suffix == ".tsv":
         frame = pd.read_csv(path, sep="\t")
-    elif suffix in (".xlsx", ".xlsm"):
+    elif excel:
+        import openpyxl
+
+        sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
+        if source.sheet is not None and source.sheet not in sheets:
+            raise plan.error(base + ("sheet",), f"{path.name} has no sheet '{source.sheet}'",
+                             "its sheets are: " + ", ".join(sheets))
         frame = pd.read_excel(path, sheet_name=source.sheet or 0, engine="openpyxl")
     else:
         raise plan.error(base + ("file",), f"cannot read {path.name}: use .csv, .tsv or .xlsx")
@@ -79,6 +90,17 @@ def load_data(source: DataSource, plan: Plan) -> pd.DataFrame:
             raise plan.error(where, f"{path.name} has no column '{column}'",
                              f"the file's columns are: {available}")
     return frame
+
+
+def _complete(frame: pd.DataFrame, column: str, file: str, what: str) -> pd.Series:
+    """The column, refusing empty cells (a study must not silently fall into a 'nan' group)."""
+    values = frame[column]
+    missing = values.isna().to_numpy()
+    if missing.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(missing)]
+        raise InputError(f"empty cell in the {what} column", file=file, row=rows, column=column,
+                         hint=f"every study needs a value for the {what}")
+    return values
 
 
 def _numeric(frame: pd.DataFrame, column: str, file: str) -> np.ndarray:
@@ -381,7 +403,8 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
                 raise plan.error(base + ("subgroups", sg_spec.name, "column"),
                                  f"{Path(source.file).name} has no column '{sg_spec.column}'",
                                  "the file's columns are: " + ", ".join(map(str, frame.columns)))
-            sg = subgroup_analysis(eff.yi, eff.vi, frame[sg_spec.column].astype(str).to_numpy(),
+            groups = _complete(frame, sg_spec.column, str(source.file), "subgroup")
+            sg = subgroup_analysis(eff.yi, eff.vi, groups.astype(str).to_numpy(),
                                    method=opts["method"], tau2=sg_spec.tau2, test=m.test,
                                    level=m.level, slab=eff.slab, measure=spec.measure)
             objects[f"subgroup:{sg_spec.name}"] = sg
@@ -435,8 +458,8 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
         if col not in frame.columns:
             raise plan.error(base + ("sensitivity", "cumulative"),
                              f"{Path(source.file).name} has no column '{col}'")
-        cum = _api("diagnostics", "cumulative", f"{sbase}.cumulative")(
-            fit, order=frame[col].to_numpy())
+        order = _complete(frame, col, str(source.file), "cumulative order").to_numpy()
+        cum = _api("diagnostics", "cumulative", f"{sbase}.cumulative")(fit, order=order)
         objects["cumulative"] = cum
         tables["cumulative"] = _with_scale(cum.to_frame(), transf)
     if sens.estimators:
@@ -484,8 +507,10 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
         if missing:
             raise plan.error(base + ("grade", "participants"),
                              f"{Path(source.file).name} has no column '{missing[0]}'")
-        participants = int(sum(_numeric(frame, c, str(source.file)).sum()
-                               for c in spec.grade.participants))
+        participants = int(sum(
+            _numeric(_complete(frame, c, str(source.file), "participants").to_frame(), c,
+                     str(source.file)).sum()
+            for c in spec.grade.participants))
     sof = assess_certainty(
         outcome=spec.label, design=spec.grade.design, k=fit.k, participants=participants,
         estimate=summary["pred"], ci_lb=summary["pred_ci_lb"], ci_ub=summary["pred_ci_ub"],
