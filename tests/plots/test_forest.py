@@ -289,3 +289,55 @@ def test_risk_of_bias_from_a_rob_table():
     red, green = [0xBF / 255, 0, 0], [0x02 / 255, 0xC1 / 255, 0]
     assert_allclose(overall[3][:3], red)
     assert_allclose(overall[0][:3], green)
+
+
+def test_knha_test_text_and_90_percent_level():
+    case = _case("bcg_RR/REML/knha/90")
+    exp = case["expected"]
+    res = rma(case["data"]["yi"], case["data"]["vi"], test="knha", level=90, slab=BCG_SLAB, measure="RR")
+    fig = forest_plot(res)
+    texts = [t.get_text() for t in _texts(fig, "stat-text")]
+    # Hartung-Knapp: a t statistic on k - 1 = 12 df
+    assert texts[1] == f"Test for overall effect: t = \u2212{abs(exp['zval'][0]):.2f}, df = 12 (p = {exp['pval'][0]:.3f})"
+    xy = _artist(fig, "diamond-overall").get_xy()
+    assert_allclose(xy[[0, 2], 0], [exp["ci_lb"][0], exp["ci_ub"][0]], **CI_TOL)
+    headers = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "header"]
+    assert "RR [90% CI]" in headers
+    # study 1 at 90%: exp(-0.8893 -+ 1.644854 * sqrt(0.325585)) = 0.1602, 1.0542
+    assert _texts(fig, "ci-text")[0].get_text() == "0.41 [0.16, 1.05]"
+
+
+def test_common_effect_model_has_no_prediction_interval_or_tau2():
+    case = _case("bcg_RR/EE/z/95")
+    exp = case["expected"]
+    res = rma(case["data"]["yi"], case["data"]["vi"], method="EE", slab=BCG_SLAB, measure="RR")
+    fig = forest_plot(res)
+    labels = [t.get_text() for t in _texts(fig, "label")]
+    assert labels[-1] == "Common-effect model"
+    assert not [a for a in fig.axes[0].get_children() if a.get_gid() == "prediction-interval"]
+    texts = [t.get_text() for t in _texts(fig, "stat-text")]
+    # metafor EE: QE = 152.2330, I2 = 92.12% (df = 12)
+    assert texts[0] == "Heterogeneity: I\u00b2 = 92%; Q = 152.23, df = 12 (p < 0.001)"
+    xy = _artist(fig, "diamond-overall").get_xy()
+    assert_allclose(xy[:3, 0], [exp["ci_lb"][0], exp["b"][0], exp["ci_ub"][0]], **CI_TOL)
+
+
+def test_proportions_have_no_line_of_no_effect():
+    case = _case("pritz1997_PLO/REML/z/95")
+    exp = case["expected"]
+    res = rma(case["data"]["yi"], case["data"]["vi"], measure="PLO")
+    fig = forest_plot(res)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Proportion"
+    assert not [a for a in ax.get_children() if a.get_gid() == "null-line"]
+    # numbers back-transformed with the inverse logit: 1 / (1 + exp(-b))
+    est = 1 / (1 + math.exp(-exp["b"][0]))
+    lb = 1 / (1 + math.exp(-exp["ci_lb"][0]))
+    ub = 1 / (1 + math.exp(-exp["ci_ub"][0]))
+    k = len(case["data"]["yi"])
+    assert _texts(fig, "ci-text")[k].get_text() == f"{est:.2f} [{lb:.2f}, {ub:.2f}]"
+    # ticks are round proportions at their logits: logit(0.5) = 0, logit(0.75) = log(3)
+    ticks = {t.get_text(): t.get_position()[0] for t in ax.get_xticklabels()}
+    assert_allclose([ticks["0.5"], ticks["0.75"]], [0.0, math.log(3)], atol=1e-12)
+    headers = [t.get_text() for t in ax.texts if t.get_gid() == "header"]
+    assert "Proportion [95% CI]" in headers

@@ -305,10 +305,62 @@ def axis_ticks(lo: float, hi: float, transf, style: PlotStyle):  # type: ignore[
                 pos = decades[(decades >= lo - 1e-12) & (decades <= hi + 1e-12)]
             if len(pos) >= 3:
                 return pos, [_format_tick(float(np.exp(p)), style) for p in pos]
+    if transf is _expit:
+        # proportions: ticks crowd towards 0 and 1 on the logit scale, so pick from sets
+        # that thin out there
+        for candidates in (
+            (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99),
+            (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99),
+            (0.001, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999),
+        ):
+            props = np.array(candidates)
+            pos = _logit(props)
+            keep = (pos >= lo - 1e-12) & (pos <= hi + 1e-12)
+            if 3 <= keep.sum() <= 8:
+                return pos[keep], [_format_tick(float(v), style) for v in props[keep]]
+    inverse = _INVERSES.get(transf) if transf is not None else None
+    if inverse is not None:
+        # round numbers on the display scale (proportions, correlations), placed at their
+        # analysis-scale positions
+        with np.errstate(all="ignore"):
+            d_lo, d_hi = float(transf(lo)), float(transf(hi))
+        shown = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(d_lo, d_hi)
+        shown = shown[(shown >= d_lo - 1e-12) & (shown <= d_hi + 1e-12)]
+        with np.errstate(all="ignore"):
+            pos = np.asarray(inverse(shown), dtype=float)
+        keep = np.isfinite(pos)
+        if keep.sum() >= 2:
+            return pos[keep], [_format_tick(float(v), style) for v in shown[keep]]
     ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
     ticks = ticks[(ticks >= lo - 1e-12) & (ticks <= hi + 1e-12)]
     shown = ticks if transf is None else np.asarray(transf(ticks), dtype=float)
     return ticks, [_format_tick(float(v), style) for v in shown]
+
+
+def _logit(p):  # type: ignore[no-untyped-def]
+    p = np.asarray(p, dtype=float)
+    return np.log(p / (1.0 - p))
+
+
+#: Inverses of the default back-transformations (for placing display-scale ticks).
+_INVERSES = {_expit: _logit, np.tanh: np.arctanh, np.exp: np.log}
+
+
+def measure_short(measure: str | None, transf) -> str:  # type: ignore[no-untyped-def]
+    """Column header word for the estimates: the measure code, or what a back-transformation
+    shows (``"Proportion"`` for logit proportions, ``"Correlation"`` for Fisher's z).
+
+    >>> measure_short("PLO", _expit), measure_short("OR", None)
+    ('Proportion', 'OR')
+    """
+    if measure is None:
+        return "Estimate"
+    code = str(measure).upper()
+    if transf is not None and code in {"PLO", "PLN", "PFT", "PAS"}:
+        return "Proportion"
+    if transf is not None and code == "ZCOR":
+        return "Correlation"
+    return str(measure)
 
 
 # --- table cells: widths and formats ----------------------------------------------------

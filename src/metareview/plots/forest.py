@@ -34,6 +34,7 @@ from metareview.plots._style import (
     format_p,
     get_style,
     measure_label,
+    measure_short,
     null_value,
     text_width_in,
 )
@@ -121,8 +122,18 @@ def _blank_row(kind: str, label: str = "", group: Any = None) -> dict[str, Any]:
     return row
 
 
+def _is_common_effect(res: Any) -> bool:
+    flag = _attr(res, "is_common_effect")
+    if flag is not None:
+        return bool(flag)
+    method = _attr(res, "method_used", _attr(res, "method", "REML"))
+    return str(method).upper() in {"EE", "FE", "CE"}
+
+
 def _summary_rows(res: Any, *, label: str, kind: str, group: Any) -> list[dict[str, Any]]:
     s = _fit_summary(res)
+    if _is_common_effect(res):
+        s["tau2"] = np.nan  # no tau^2 in a common-effect model: the text leaves it out
     row = _blank_row(kind, label, group)
     row.update(
         estimate=s["estimate"], ci_lb=s["ci_lb"], ci_ub=s["ci_ub"], weight=100.0, k=s["k"]
@@ -361,9 +372,7 @@ class ForestPlot:
         lo, hi = _pi_bounds(res)
         rows = study + [_blank_row("blank")]
         summary = _summary_rows(res, label=_model_label(res), kind="overall", group=None)
-        pi = _blank_row("pi", "Prediction interval")
-        pi.update(ci_lb=lo, ci_ub=hi)
-        rows += [summary[0], pi, *summary[1:]]
+        rows += [summary[0], *_pi_row(res, lo, hi), *summary[1:]]
         n_study = len(study)
         frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
         frame = _attach_extra(frame, extra, list(range(n_study)))
@@ -440,13 +449,11 @@ class ForestPlot:
             rows.append(_blank_row("blank"))
         lo, hi = _pi_bounds(overall)
         summary = _summary_rows(overall, label=_model_label(overall), kind="overall", group=None)
-        pi = _blank_row("pi", "Prediction interval")
-        pi.update(ci_lb=lo, ci_ub=hi)
         test = _blank_row("test_subgroups")
         test.update(
             Q=float(sg.Q_between), df=float(sg.df_between), pval=float(sg.p_between)
         )
-        rows += [summary[0], pi, *summary[1:], test]
+        rows += [summary[0], *_pi_row(overall, lo, hi), *summary[1:], test]
         frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
         if extra_all is not None:
             extra = extra_all.iloc[study_src].reset_index(drop=True)
@@ -605,9 +612,18 @@ def _levels(sg: Any) -> list[Any]:
     return list(sg.fits)
 
 
+def _pi_row(res: Any, lo: float, hi: float) -> list[dict[str, Any]]:
+    """The prediction-interval row of a random-effects fit (none for a common-effect model,
+    whose prediction interval is its confidence interval)."""
+    if _is_common_effect(res):
+        return []
+    pi = _blank_row("pi", "Prediction interval")
+    pi.update(ci_lb=lo, ci_ub=hi)
+    return [pi]
+
+
 def _model_label(res: Any) -> str:
-    method = str(_attr(res, "method", "REML")).upper()
-    if method in {"EE", "FE", "CE"}:
+    if _is_common_effect(res):
         return "Common-effect model"
     return "Random-effects model"
 
@@ -717,8 +733,9 @@ def _het_text(row: pd.Series, style: PlotStyle, decimals: int) -> str:
     if not (row["k"] >= 2 and math.isfinite(row["Q"])):
         return "Heterogeneity: not applicable (k = 1)"
     fmt = style.format_number
+    tau2 = f"\u03c4\u00b2 = {fmt(row['tau2'], decimals=decimals)}; " if math.isfinite(row["tau2"]) else ""
     return (
-        f"Heterogeneity: \u03c4\u00b2 = {fmt(row['tau2'], decimals=decimals)}; "
+        f"Heterogeneity: {tau2}"
         f"I\u00b2 = {fmt(row['I2'], decimals=0)}%; "
         f"Q = {fmt(row['Q'], decimals=decimals)}, df = {int(row['df'])} "
         f"({format_p(row['pval'], style)})"
@@ -759,8 +776,9 @@ def _default_xlim(rows: pd.DataFrame, null: float | None) -> tuple[float, float]
     span = max(hi_core - lo_core, 1e-3)
     bounds = graphic[["ci_lb", "ci_ub"]].to_numpy(float)
     bounds = bounds[np.isfinite(bounds)]
-    lo = max(float(bounds.min()), lo_core - 0.6 * span)
-    hi = min(float(bounds.max()), hi_core + 0.6 * span)
+    # show every interval whole unless one reaches farther than the core's span beyond it
+    lo = max(float(bounds.min()), lo_core - span)
+    hi = min(float(bounds.max()), hi_core + span)
     if null is not None:
         lo, hi = min(lo, null), max(hi, null)
     pad = 0.04 * (hi - lo)
@@ -822,7 +840,7 @@ def _draw(
         for k, w in zip(kind, rows["weight"].astype(float), strict=True)
     ]
     lev = fp.level if fp.level > 1 else 100 * fp.level
-    short = fp.measure if fp.measure else "Estimate"
+    short = measure_short(fp.measure, fp.transf)
     lev_txt = f"{lev:g}% CI"
     ci_header = f"{short} {'(' + lev_txt + ')' if '(' in style.ci_template else '[' + lev_txt + ']'}"
     gap = 0.12
