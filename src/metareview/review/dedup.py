@@ -246,6 +246,7 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
         "page_first": np.array([p[0] for p in pages], dtype=object),
         "page_last": np.array([p[1] for p in pages], dtype=object),
         "page_digits": page_digits,
+        "page_prefix": np.array([re.match(r"[a-z]*", p[0]).group() for p in pages], dtype=object),
         "page_starts": page_starts,
         "multi_range": np.array([s_.count(" ") > 2 for s_ in page_starts], dtype=bool),
         "doi": normalise_doi(_column(frame, "doi")),
@@ -371,16 +372,17 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     pfi, pfj = f["page_first"][i], f["page_first"][j]
     pli, plj = f["page_last"][i], f["page_last"][j]
     both_pages = (pfi != "") & (pfj != "")
+    # equal first pages, equal last pages, equal digits ("P63" ~ "63"), or one record giving
+    # only the last page of the other's range ("488" ~ "487-488")
     pages_agree = ((pfi == pfj) | ((pli != "") & (pli == plj))
-                   | (f["page_digits"][i] == f["page_digits"][j]))
+                   | (f["page_digits"][i] == f["page_digits"][j])
+                   | ((pli == "") & (pfi == plj)) | ((plj == "") & (pfj == pli)))
     multi = both_pages & ~pages_agree & (f["multi_range"][i] | f["multi_range"][j])
     if multi.any():  # "233-238+230-235" vs "230-5, 246-51": any start page in common
         pages_agree[multi] = [f" {x} " in y_ or f" {y} " in x_ for x, y, x_, y_ in zip(
             pfi[multi], pfj[multi], f["page_starts"][i[multi]], f["page_starts"][j[multi]])]
     # different page schemes ("1-6" vs the e-locator "e12724") cannot be compared
-    prefix_i = np.array([re.match(r"[a-z]*", x).group() for x in pfi], dtype=object)
-    prefix_j = np.array([re.match(r"[a-z]*", x).group() for x in pfj], dtype=object)
-    comparable = pages_agree | (prefix_i == prefix_j)
+    comparable = pages_agree | (f["page_prefix"][i] == f["page_prefix"][j])
     p = np.where(both_pages & comparable, pages_agree.astype(float), np.nan)
 
     ji, jj = f["journal"][i], f["journal"][j]

@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_ORIGINAL = re.compile(r"<\s*original\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,200}>")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -93,7 +94,8 @@ def _clean_title(text: str) -> str:
         return ""
     text = strip_notes(text)
     if "<" in text:
-        text = _TAG.sub(" ", text)
+        # "English title. <ORIGINAL> TITRE ORIGINAL": keep the English title only
+        text = _TAG.sub(" ", _ORIGINAL.split(text, maxsplit=1)[0])
     if "&" in text:
         text = html.unescape(text)
     return " ".join(_NON_WORD.sub(" ", fold(text)).split())
@@ -325,7 +327,7 @@ _PAGES_START = re.compile(r"^\s*[a-z]{0,2}\d")
 
 
 def _pages(text: str) -> tuple[str, str]:
-    text = text.casefold().strip()
+    text = text.casefold().strip().strip("\"'").strip()
     if not _PAGES_START.match(text):  # "Suppl-61", "t-20": mangled by an export, unusable
         return ("", "")
     m = _PAGES.match(text)
