@@ -63,12 +63,12 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(130) from None
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors arrive as click exceptions
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:
+        # usage errors (missing option, bad value) arrive as click exceptions; typer may ship
+        # its own copy of click, so recognise them by their interface, not their class
+        if type(exc).__name__ == "Abort":
             raise SystemExit(1) from None
-        if isinstance(exc, click.ClickException):
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             raise SystemExit(EXIT_USER_ERROR) from None
         raise
