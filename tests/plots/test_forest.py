@@ -188,6 +188,15 @@ def test_150_studies_have_non_overlapping_labels():
     font_pt = texts[0].get_fontsize()
     assert font_pt == 8
     assert spacing_pt.min() >= font_pt
+    # rendered (Agg, headless): no two label boxes overlap, and every label is on the canvas
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert all(upper.y0 >= lower.y1 for upper, lower in zip(boxes, boxes[1:], strict=False))
+    assert min(b.y0 for b in boxes) >= 0 and max(b.y1 for b in boxes) <= fig.bbox.height
+    assert min(b.x0 for b in boxes) >= 0
 
 
 def test_subgroups_match_metafor():
