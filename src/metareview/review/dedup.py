@@ -429,7 +429,7 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
     exact = (s["doi_equal"] | s["pmid_equal"]) & ~veto
     # a shared DOI/PMID with clearly different titles or pages is a data error (e.g. one DOI
     # for a whole supplement of conference abstracts): a person decides
-    exact_ok = exact & (~has_t | (t >= _EXACT_TITLE_FLOOR)) & ~p_conflict
+    exact_ok = exact & (~has_t | (t >= _EXACT_TITLE_FLOOR)) & (~p_conflict | (t >= 0.97))
     year_ok = (dy == 0) | np.isnan(dy) | ((dy == 1) & (v_eq | p_eq))
     author_ok = np.where(np.isnan(a), v_eq | p_eq | (jv == 1.0), a >= 0.5)
     corroborated = ~(np.isnan(v) & np.isnan(p) & np.isnan(jv))
@@ -439,18 +439,22 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
     # same title, authors, volume and pages: one article, whatever the journal is called
     # ("Nephron" vs "Nephron Clinical Practice") or the year (online vs print)
     identical = (t >= 0.95) & (a >= 0.9) & v_eq & p_eq & (dy <= 1)
+    # ... and same title, authors, year, journal and pages outweigh a differing volume (a
+    # supplement number exported as the volume: "1" vs "64")
+    v_outweighed = (t >= 0.95) & (a >= 0.9) & (dy == 0) & (jv == 1.0) & p_eq & v_conflict
     title_floor = np.where(strong, _TITLE_FLOOR_STRONG,
                            np.where(corroborated, _TITLE_FLOOR, _TITLE_FLOOR_ALONE))
     # a different journal name (conference vs journal, a reprint) needs pages to agree
     journal_ok = (jv != 0.0) | (p_eq & ~v_conflict)
-    fuzzy = (has_t & (t >= title_floor) & ((score >= threshold) | strong | identical) & ~veto
-             & ~v_conflict
+    fuzzy = (has_t & (t >= title_floor)
+             & ((score >= threshold) | strong | identical | v_outweighed) & ~veto
+             & (~v_conflict | v_outweighed)
              & ~p_conflict & ~issue_conflict & year_ok & author_ok & journal_ok
              & (~s["generic"] | (v_eq & p_eq)))
     accepted = exact_ok | fuzzy
     # held back by evidence rather than by the score alone (a record without a title is
     # never merged automatically)
-    held = (exact | v_conflict | p_conflict | issue_conflict | s["generic"] | ~year_ok
+    held = (exact | (v_conflict & ~v_outweighed) | p_conflict | issue_conflict | s["generic"] | ~year_ok
             | ~journal_ok
             | ~author_ok | (has_t & (t < title_floor)) | ~has_t)
     review = ~accepted & ~veto & (((score >= lo) & ((score <= hi) | held)) | exact)
@@ -486,9 +490,10 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
         if review[k]:
             held = []
             if s["doi_equal"][k] or s["pmid_equal"][k]:
+                what = "titles" if has_t[k] and t[k] < _EXACT_TITLE_FLOOR else "pages"
                 held.append("same " + ("DOI" if s["doi_equal"][k] else "PMID")
-                            + " but titles differ")
-            if v_conflict[k] or p_conflict[k]:
+                            + f" but {what} differ")
+            if (v_conflict[k] and not v_outweighed[k]) or p_conflict[k]:
                 held.append("volume or pages differ")
             if issue_conflict[k]:
                 held.append("issue differs")

@@ -25,6 +25,7 @@ import html
 import re
 import unicodedata
 from functools import lru_cache
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -313,10 +314,13 @@ def normalise_volume(series: pd.Series) -> np.ndarray:
     """The first run of digits of the volume, without leading zeros ('' when none).
 
     >>> import pandas as pd
-    >>> normalise_volume(pd.Series(["118 (21)", "Vol. 07", "", None])).tolist()
-    ['118', '7', '', '']
+    >>> normalise_volume(pd.Series(["118 (21)", "Vol. 07", "", None, "1)"])).tolist()
+    ['118', '7', '', '', '']
     """
-    digits = _text(series).str.extract(_VOLUME, expand=False).fillna("")
+    text = _text(series)
+    # "1)" is what is left of "64 (Suppl 1)" after some exports: not a volume
+    broken = text.str.contains(")", regex=False) & ~text.str.contains("(", regex=False)
+    digits = text.str.extract(_VOLUME, expand=False).fillna("").where(~broken, "")
     return digits.str.lstrip("0").to_numpy(object)
 
 
@@ -377,10 +381,12 @@ def normalise_doi(series: pd.Series) -> np.ndarray:
     """DOIs lower-cased, without ``https://doi.org/`` or ``doi:`` prefixes or trailing dots.
 
     >>> import pandas as pd
-    >>> normalise_doi(pd.Series(["https://doi.org/10.1000/ABC.1.", "doi: 10.1000/x", "n/a"])).tolist()
-    ['10.1000/abc.1', '10.1000/x', '']
+    >>> normalise_doi(pd.Series(["https://doi.org/10.1000/ABC.1.", "doi: 10.1000/x", "n/a",
+    ...     "http://dx.doi.org/10.1016/S0025-7753%2817%2930624-3"])).tolist()
+    ['10.1000/abc.1', '10.1000/x', '', '10.1016/s0025-7753(17)30624-3']
     """
-    found = _text(series).str.extract(_DOI, expand=False).fillna("")
+    text = _text(series).map(lambda x: unquote(x) if "%" in x else x)  # %28 -> "("
+    found = text.str.extract(_DOI, expand=False).fillna("")
     return found.str.lower().str.rstrip(".,;").to_numpy(object)
 
 
