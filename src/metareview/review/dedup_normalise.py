@@ -265,6 +265,25 @@ def _abbreviates(short: str, full: str) -> bool:
     return True
 
 
+def _acronym_of(token: str, words: tuple[str, ...]) -> bool:
+    """Whether *token* (3-8 letters) is made of leading letters of every word, in order."""
+    if not 3 <= len(token) <= 8 or not token.isalpha():
+        return False
+
+    def match(t: int, w: int) -> bool:
+        if w == len(words):
+            return t == len(token)
+        word = words[w]
+        for take in range(1, min(len(word), len(token) - t) + 1):
+            if word[:take] != token[t:t + take]:
+                break
+            if match(t + take, w + 1):
+                return True
+        return False
+
+    return match(0, 0)
+
+
 @lru_cache(maxsize=200_000)
 def journal_compatible(a: str, b: str) -> bool:
     """Whether two normalised journal names can name the same journal.
@@ -282,6 +301,8 @@ def journal_compatible(a: str, b: str) -> bool:
     >>> journal_compatible("european conference social media",
     ...                    "european conference social media ecsm")
     True
+    >>> journal_compatible("amcis", "americas conference information systems")
+    True
     >>> journal_compatible("blood", "new england journal medicine")
     False
     """
@@ -295,6 +316,11 @@ def journal_compatible(a: str, b: str) -> bool:
             return True
     sa, sb = set(wa), set(wb)
     if len(sa) >= 1 and len(sb) >= 1 and (sa <= sb or sb <= sa) and min(len(sa), len(sb)) >= 2:
+        return True
+    # an acronym: "amcis" for "americas conference information systems"
+    if len(wa) == 1 and len(wb) >= 3 and _acronym_of(wa[0], tuple(wb)):
+        return True
+    if len(wb) == 1 and len(wa) >= 3 and _acronym_of(wb[0], tuple(wa)):
         return True
     # run-together or differently split: "jthoraccardiovascsurg", "eur j cardiothorac surg";
     # the abbreviation must reach into the last word of the full name ("lancet" is not
