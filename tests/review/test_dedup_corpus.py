@@ -42,3 +42,12 @@ def test_stroke(shared_dir: Path) -> None:
     m = measure(shared_dir, "stroke")
     assert m["precision"] >= 0.99 and m["pair_precision"] >= 0.99
     assert m["recall"] >= 0.95 and m["pair_recall"] >= 0.95
+
+
+def test_special_cases(shared_dir: Path) -> None:
+    # bib-dedupe's hand-made hard cases: the same AMCIS paper under two proceedings names
+    # (twice), a journal article listed twice (DOI in a note field once); not duplicates:
+    # HICSS minitrack introductions of 2021 and 2022 (different DOIs), a 2011 conference paper
+    # and its 2014 journal version, a 2003 conference paper and its 2004 journal version.
+    m = measure(shared_dir, "special_cases")
+    assert (m["tp"], m["fp"], m["fn"]) == (3, 0, 0)
