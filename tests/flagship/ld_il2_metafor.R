@@ -62,9 +62,14 @@ plo <- rma(measure = "PLO", xi = xi, ni = ni, method = "REML")
 pft <- rma(measure = "PFT", xi = xi, ni = ni, method = "REML")
 plo_b <- predict(plo, transf = transf.ilogit)
 pft_b <- predict(pft, transf = transf.ipft.hm, targs = list(ni = ni))
+glmm <- rma.glmm(measure = "PLO", xi = xi, ni = ni)   # lme4, ML, nAGQ = 7
+glmm_b <- predict(glmm, transf = transf.ilogit)
 props <- list(xi = xi, ni = ni,
               plo = c(fit_out(plo), list(pred = plo_b$pred, pred_lb = plo_b$ci.lb, pred_ub = plo_b$ci.ub)),
-              pft = c(fit_out(pft), list(pred = pft_b$pred, pred_lb = pft_b$ci.lb, pred_ub = pft_b$ci.ub)))
+              pft = c(fit_out(pft), list(pred = pft_b$pred, pred_lb = pft_b$ci.lb, pred_ub = pft_b$ci.ub)),
+              glmm = list(estimate = as.numeric(coef(glmm)), ci_lb = glmm$ci.lb, ci_ub = glmm$ci.ub,
+                          tau2 = glmm$tau2, pred = glmm_b$pred, pred_lb = glmm_b$ci.lb,
+                          pred_ub = glmm_b$ci.ub))
 
 out <- list(metafor_version = as.character(packageVersion("metafor")),
             treg = outcome(treg), th17 = outcome(th17), injection_site = props)

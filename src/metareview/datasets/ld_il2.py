@@ -280,7 +280,7 @@ def _check_one_primary(df: pd.DataFrame) -> None:
 def load_published() -> pd.DataFrame:
     """The published pooled numbers (``ld_il2_published.csv``): ``analysis_outcome,
     disease_group, dose_group`` (the scope; empty = all), ``measure, estimate, ci_lb, ci_ub,
-    source, statement``.
+    source, statement, caveat`` (what differs between the paper's outcome and the data's).
 
     >>> float(load_published().set_index("statement").iloc[1]["estimate"])
     1.13
