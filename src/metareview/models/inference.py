@@ -91,7 +91,10 @@ def predict(
         if newmods is None:
             x = np.asarray(res.X)
         else:
-            x = np.atleast_2d(np.asarray(newmods, dtype=float))
+            nm = np.asarray(newmods, dtype=float)
+            n_mods = res.p - int(res.intercept)
+            # as metafor: with one moderator a vector means several values of it
+            x = nm[:, None] if (nm.ndim == 1 and n_mods == 1) else np.atleast_2d(nm)
             if res.intercept and x.shape[1] == res.p - 1:
                 x = np.column_stack([np.ones(x.shape[0]), x])
             if x.shape[1] != res.p:

@@ -175,7 +175,8 @@ def _fisher_scoring(
     algorithm did not converge"; about 4 in 1,000 random data sets of k = 20 do this). Each
     iteration here also narrows a bracket [lo, hi] around the root of the score (the score is
     positive below the root and negative above it); a scoring step that leaves the bracket,
-    or does not shrink fast enough, is replaced by bisection (a safeguarded Newton method). Where plain
+    or reverses direction without halving, is replaced by bisection (a safeguarded Newton
+    method, after Press et al., Numerical Recipes, 9.4). Where plain
     scoring converges both find the same root; where it would not, this one still does.
     Steps below 0 are bounded by the bracket's lower end 0 (metafor halves them instead;
     both lead to the same limit).
@@ -188,35 +189,46 @@ def _fisher_scoring(
     lo = np.zeros(B)
     hi = np.full(B, np.inf)
     last_step = np.full(B, np.inf)
-    step_before_last = np.full(B, np.inf)
+    prev_t = np.full(B, np.nan)
+    prev_s = np.full(B, np.nan)
+    idx = np.arange(B)
     for _ in range(control.maxiter):
-        fit = wls(d, y, m / (v + tau2[:, None]), m)
-        if method == "ML":
-            score = fit.ypp_y - fit.w.sum(axis=1)
-            info = (fit.w**2).sum(axis=1)
-        elif method == "REML":
-            score = fit.ypp_y - tr_P(d, fit)
-            info = tr_PDPD(d, fit)
-        else:  # EB
-            score = fit.rss * k / (k - p) - k
-            info = fit.w.sum(axis=1)
-        lo = np.where(score > 0, np.maximum(lo, tau2), lo)
-        hi = np.where(score <= 0, np.minimum(hi, tau2), hi)
-        adj = np.where(np.isnan(score) | ~active, 0.0, score / info)
-        new = tau2 + adj
-        # rtsafe's rule (Press et al., Numerical Recipes, 9.4): bisect when the scoring step
-        # leaves the bracket or fails to halve the step taken two iterations before
-        slow = np.abs(adj) > 0.5 * np.abs(step_before_last)
-        bisect = active & np.isfinite(hi) & ((new <= lo) | (new >= hi) | slow)
-        new = np.where(bisect, 0.5 * (lo + hi), new)
-        new = np.maximum(new, 0.0)
-        step_before_last = last_step
-        last_step = new - tau2
-        change = np.abs(new - tau2)
-        iterations += active
-        tau2 = np.where(active, new, tau2)
-        active &= change > control.threshold * np.maximum(1.0, tau2)
-        if not active.any():
+        # only the analyses still iterating are recomputed
+        sub = d if idx.size == B else _subset(d, idx)
+        score, info = _score_info(method, sub, y[idx], v[idx], m[idx], k[idx], tau2[idx], p)
+        t = tau2[idx]
+        lo[idx] = np.where(score > 0, np.maximum(lo[idx], t), lo[idx])
+        hi[idx] = np.where(score <= 0, np.minimum(hi[idx], t), hi[idx])
+        adj = np.where(np.isnan(score), 0.0, score / info)
+        new = t + adj
+        # where two iterates exist, a secant step on the score (superlinear even where the
+        # expected information is a poor guide and scoring crawls)
+        pt, ps = prev_t[idx], prev_s[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sec = t - score * (t - pt) / (score - ps)
+        lo_i, hi_i = lo[idx], hi[idx]
+        use_sec = np.isfinite(sec) & (sec > lo_i) & (sec < hi_i) & (ps != score)
+        new = np.where(use_sec, sec, new)
+        adj = new - t
+        # safeguard: bisect when the step leaves the bracket, or when it reverses
+        # direction without at least halving (the two-cycle plain scoring can fall into)
+        last = last_step[idx]
+        cycling = (np.sign(adj) != np.sign(last)) & (np.abs(adj) > 0.5 * np.abs(last))
+        bisect = np.isfinite(hi_i) & ((new <= lo_i) | (new >= hi_i) | cycling)
+        # a step to or below 0 tries the boundary itself first: a root at tau2 = 0 is then
+        # reached exactly instead of by some 40 halvings
+        to_zero = (new <= 0) & (lo_i == 0) & (t > 0)
+        new = np.where(bisect & ~to_zero, 0.5 * (lo_i + hi_i), new)
+        new = np.maximum(np.where(to_zero, 0.0, new), 0.0)
+        prev_t[idx], prev_s[idx] = t, score
+        last_step[idx] = new - t
+        change = np.abs(new - t)
+        iterations[idx] += 1
+        tau2[idx] = new
+        still = change > control.threshold * np.maximum(1.0, new)
+        active[idx] = still
+        idx = idx[still]
+        if idx.size == 0:
             break
     converged = ~active
     stuck = np.zeros(B, dtype=bool)
@@ -233,6 +245,40 @@ def _fisher_scoring(
     else:
         se = np.sqrt(2.0 * k**2 / (k - p) / fit.w.sum(axis=1) ** 2)
     return Tau2Fit(tau2=tau2, se_tau2=se, converged=converged, iterations=iterations, stuck_at_local_max=stuck)
+
+
+def _subset(d: Design, idx: np.ndarray) -> Design:
+    return Design(X=None if d.X is None else d.X[idx], B=idx.size, k_max=d.k_max)
+
+
+def _score_info(
+    method: str, d: Design, y: Array, v: Array, m: Array, k: Array, tau2: Array, p: int
+) -> tuple[Array, Array]:
+    """The estimating equation of ML, REML or EB at tau2 and its expected information."""
+    w = m / (v + tau2[:, None])
+    if d.X is None:
+        # intercept only: everything is a handful of sums over the studies
+        s0 = w.sum(axis=1)
+        mu = (w * y).sum(axis=1) / s0
+        wr = w * (y - mu[:, None])
+        if method == "EB":
+            rss = (wr * (y - mu[:, None])).sum(axis=1)
+            return rss * k / (k - p) - k, s0
+        w2 = w * w
+        s2 = w2.sum(axis=1)
+        ypp = (wr * wr).sum(axis=1)
+        if method == "ML":
+            return ypp - s0, s2
+        s3 = (w2 * w).sum(axis=1)
+        trP = s0 - s2 / s0
+        trPP = s2 - 2 * s3 / s0 + (s2 / s0) ** 2
+        return ypp - trP, trPP
+    fit = wls(d, y, w, m)
+    if method == "ML":
+        return fit.ypp_y - fit.w.sum(axis=1), (fit.w**2).sum(axis=1)
+    if method == "REML":
+        return fit.ypp_y - tr_P(d, fit), tr_PDPD(d, fit)
+    return fit.rss * k / (k - p) - k, fit.w.sum(axis=1)
 
 
 def _halve_into_range(tau2: Array, adj: Array) -> Array:
