@@ -92,6 +92,7 @@ def test_sensitivity_and_meta_regression_match_metafor(tb: dict) -> None:
     assert lat.loc["ablat", "se"] == pytest.approx(0.00719532722093, rel=RTOL)
     assert lat.loc["ablat", "tau2"] == pytest.approx(0.0763479639559, rel=RTOL)
     assert lat.loc["ablat", "QM"] == pytest.approx(16.358232147, rel=RTOL)
+    assert lat.loc["ablat", "R2"] == pytest.approx(75.6266218114, rel=RTOL)  # m$R2
 
 
 def test_grade_with_bias_tests(tb: dict) -> None:
