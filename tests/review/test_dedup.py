@@ -131,8 +131,9 @@ def test_medline_erratum_note_does_not_make_an_article_an_erratum() -> None:
 
 def test_different_dois_are_never_merged() -> None:
     # a Cochrane review and its update: same title and authors, different DOIs
-    v1 = {"title": "Corticosteroids for tuberculous pleurisy", "authors": "Engel, M E; Volmink, J",
-          "year": 2007, "journal": "Cochrane Database Syst Rev", "doi": "10.1002/14651858.CD001876.pub2"}
+    v1 = {"title": "Corticosteroids for tuberculous pleurisy",
+          "authors": "Engel, M E; Volmink, J", "year": 2007,
+          "journal": "Cochrane Database Syst Rev", "doi": "10.1002/14651858.CD001876.pub2"}
     v2 = dict(v1, doi="10.1002/14651858.CD001876.pub3")
     result = find_duplicates(frame({"v1": v1, "v2": v2}))
     assert not same_cluster(result, "v1", "v2")

@@ -11,9 +11,11 @@ from metareview.cli import main
 
 HEADER = "ID,title,author,year,journal,volume,pages,doi\n"
 ROWS = [
-    'r1,"Eculizumab in atypical HUS: a trial","Legendre, C and Licht, C",2013,"N Engl J Med",368,2169-81,10.1056/NEJMoa1208981\n',
+    'r1,"Eculizumab in atypical HUS: a trial","Legendre, C and Licht, C",2013,"N Engl J Med",'
+    '368,2169-81,10.1056/NEJMoa1208981\n',
     'r2,"Statins in sepsis","Brown, A",2010,"Lancet",375,100-109,\n',
-    'r3,"ECULIZUMAB IN ATYPICAL HUS - A TRIAL.","Legendre C, Licht C",2013,"New England Journal of Medicine",368,2169-2181,\n',
+    'r3,"ECULIZUMAB IN ATYPICAL HUS - A TRIAL.","Legendre C, Licht C",2013,'
+    '"New England Journal of Medicine",368,2169-2181,\n',
 ]
 
 

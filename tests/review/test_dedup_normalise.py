@@ -110,7 +110,8 @@ def test_pages_volume_year_doi_pmid() -> None:
     years = parse_year(s("2011", 2011, "2008 Mar 3", "Epub 2019", "n.d.", None))
     assert years[:4].tolist() == [2011.0, 2011.0, 2008.0, 2019.0]
     assert np.isnan(years[4:]).all()
-    assert normalise_doi(s("https://dx.doi.org/10.1111/NMO.12598", "DOI: 10.1007/s00125-014-3355-0.",
+    assert normalise_doi(s("https://dx.doi.org/10.1111/NMO.12598",
+                           "DOI: 10.1007/s00125-014-3355-0.",
                            "10.1590/15174522-113027", "NA", None)).tolist() == [
         "10.1111/nmo.12598", "10.1007/s00125-014-3355-0", "10.1590/15174522-113027", "", ""]
     assert normalise_pmid(s("PMID: 23738544", "0012", None)).tolist() == ["23738544", "12", ""]

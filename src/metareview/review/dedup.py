@@ -246,7 +246,8 @@ def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
         "page_first": np.array([p[0] for p in pages], dtype=object),
         "page_last": np.array([p[1] for p in pages], dtype=object),
         "page_digits": page_digits,
-        "page_prefix": np.array([re.match(r"[a-z]*", p[0]).group() for p in pages], dtype=object),
+        "page_prefix": np.array([re.match(r"[a-z]*", p[0]).group() for p in pages],
+                                dtype=object),
         "page_starts": page_starts,
         "multi_range": np.array([s_.count(" ") > 2 for s_ in page_starts], dtype=bool),
         "doi": normalise_doi(_column(frame, "doi")),
@@ -266,7 +267,8 @@ def _neighbour_pairs(keys: np.ndarray, valid: np.ndarray, window: int) -> np.nda
     if idx.size < 2:
         return np.empty((0, 2), dtype=np.int64)
     order = idx[np.argsort(keys[idx], kind="stable")]
-    parts = [np.column_stack([order[:-k], order[k:]]) for k in range(1, min(window, order.size - 1) + 1)]
+    parts = [np.column_stack([order[:-k], order[k:]])
+             for k in range(1, min(window, order.size - 1) + 1)]
     return np.concatenate(parts)
 
 
@@ -406,8 +408,9 @@ def _score_pairs(f: dict[str, Any], pairs: np.ndarray, workers: int) -> dict[str
     kind_conflict = f["kind"][i] != f["kind"][j]
     generic = f["generic"][i] | f["generic"][j]
     return {
-        "i": i, "j": j, "title": t, "prefix": prefix, "authors": a, "first_author_equal": first_eq, "year": y,
-        "dy": dy, "volume": v, "pages": p, "journal": jv, "score": score, "doi_equal": doi_eq,
+        "i": i, "j": j, "title": t, "prefix": prefix, "authors": a,
+        "first_author_equal": first_eq, "year": y, "dy": dy, "volume": v, "pages": p,
+        "journal": jv, "score": score, "doi_equal": doi_eq,
         "pmid_equal": pmid_eq, "doi_conflict": doi_conflict, "kind_conflict": kind_conflict,
         "generic": generic, "issue_conflict": issue_conflict,
         "no_pages": (pfi == "") & (pfj == ""),
@@ -454,8 +457,8 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
     accepted = exact_ok | fuzzy
     # held back by evidence rather than by the score alone (a record without a title is
     # never merged automatically)
-    held = (exact | (v_conflict & ~v_outweighed) | p_conflict | issue_conflict | s["generic"] | ~year_ok
-            | ~journal_ok
+    held = (exact | (v_conflict & ~v_outweighed) | p_conflict | issue_conflict | s["generic"]
+            | ~year_ok | ~journal_ok
             | ~author_ok | (has_t & (t < title_floor)) | ~has_t)
     review = ~accepted & ~veto & (((score >= lo) & ((score <= hi) | held)) | exact)
 
