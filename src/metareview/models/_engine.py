@@ -92,9 +92,10 @@ def fit_batch(
     with the next one (metafor's fallback chain), and ``method_used`` records which was used.
     """
     control = control or Control()
-    y = np.where(mask, yi, 0.0).astype(float)
-    v = np.where(mask, vi, 1.0).astype(float)
-    m = mask.astype(float)
+    full = bool(mask.all())
+    y = np.asarray(yi, dtype=float) if full else np.where(mask, yi, 0.0).astype(float)
+    v = np.asarray(vi, dtype=float) if full else np.where(mask, vi, 1.0).astype(float)
+    m = np.ones(y.shape) if full else mask.astype(float)
     B, kmax = y.shape
     design = Design(X=None if X is None else np.where(mask[:, :, None], X, 0.0), B=B, k_max=kmax)
     p = design.p

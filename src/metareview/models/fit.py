@@ -218,7 +218,9 @@ def _unpack(yi: Any, vi: Any, slab: Any, measure: str | None):  # type: ignore[n
     yi = as_1d(yi, "yi")
     vi = as_1d(vi, "vi")
     if slab is None:
-        slab = tuple(f"Study {i + 1}" for i in range(yi.size))
+        from metareview._labels import StudyLabels
+
+        slab = StudyLabels(yi.size)
     else:
         slab = tuple(str(s) for s in slab)
         if len(slab) != yi.size:

@@ -194,8 +194,10 @@ def _fisher_scoring(
     idx = np.arange(B)
     for _ in range(control.maxiter):
         # only the analyses still iterating are recomputed
-        sub = d if idx.size == B else _subset(d, idx)
-        score, info = _score_info(method, sub, y[idx], v[idx], m[idx], k[idx], tau2[idx], p)
+        if idx.size == B:  # no copies while every analysis is still iterating
+            score, info = _score_info(method, d, y, v, m, k, tau2, p)
+        else:
+            score, info = _score_info(method, _subset(d, idx), y[idx], v[idx], m[idx], k[idx], tau2[idx], p)
         t = tau2[idx]
         lo[idx] = np.where(score > 0, np.maximum(lo[idx], t), lo[idx])
         hi[idx] = np.where(score <= 0, np.minimum(hi[idx], t), hi[idx])
