@@ -433,7 +433,10 @@ def _decide(s: dict[str, np.ndarray], threshold: float, lo: float, hi: float
     # a shared DOI/PMID with clearly different titles or pages is a data error (e.g. one DOI
     # for a whole supplement of conference abstracts): a person decides
     exact_ok = exact & (~has_t | (t >= _EXACT_TITLE_FLOOR)) & (~p_conflict | (t >= 0.97))
-    year_ok = (dy == 0) | np.isnan(dy) | ((dy == 1) & (v_eq | p_eq))
+    # one year apart (online first vs print): volume or pages must agree, or the same
+    # journal, title and authors with nothing conflicting
+    year_ok = ((dy == 0) | np.isnan(dy) | ((dy == 1) & (v_eq | p_eq))
+               | ((dy == 1) & (jv == 1.0) & (t >= 0.95) & (a >= 0.9)))
     author_ok = np.where(np.isnan(a), v_eq | p_eq | (jv == 1.0), a >= 0.5)
     corroborated = ~(np.isnan(v) & np.isnan(p) & np.isnan(jv))
     # volume, pages, year, authors and journal all agree: the title may differ more (a
