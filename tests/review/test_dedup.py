@@ -174,6 +174,12 @@ def test_year_one_apart_needs_volume_or_pages() -> None:
     assert "year differs without volume/pages agreeing" in pair_in(
         result.pairs_for_review, "art", "bare").reason
 
+    # online first (no volume or pages yet) in the same journal, a year before print
+    first = {"title": ARTICLE["title"], "authors": ARTICLE["authors"], "year": 2012,
+             "journal": "N Engl J Med"}
+    result = find_duplicates(frame({"art": ARTICLE, "first": first}))
+    assert same_cluster(result, "art", "first")
+
     later = dict(ARTICLE, year=2015, doi=None, pmid=None)       # two years apart: veto
     assert not same_cluster(find_duplicates(frame({"a": ARTICLE, "b": later})), "a", "b")
 
