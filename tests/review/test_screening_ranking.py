@@ -134,3 +134,15 @@ def test_ace_simulation_near_published_wss() -> None:
     res = simulate(f, seed=1, model="nb")
     assert abs(res.wss() - 0.829) < 0.10
     assert res.recall_at(fraction=0.1) > 0.75  # published RRF@10 = 90.5%
+
+
+@pytest.mark.corpus
+def test_nudging_logistic_near_published_wss() -> None:
+    # Ferdinands (2020) / ASReview docs: LR + TF-IDF on Nudging, WSS@95 = 66.9% (SE 4.01),
+    # RRF@10 = 62.1%; 1 + 1 prior records. One seed of ours must land within 10 points.
+    path = SHARED / "corpus" / "screening" / "ferdinands2020" / "nudging.csv"
+    f = pd.read_csv(path)
+    assert (len(f), int(f["included"].sum())) == (1847, 100)
+    res = simulate(f, label_column="included", seed=0, model="logistic")
+    assert abs(res.wss() - 0.669) < 0.10
+    assert abs(res.recall_at(fraction=0.1) - 0.621) < 0.10
