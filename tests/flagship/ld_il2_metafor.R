@@ -8,6 +8,9 @@
 #   SD:   Wan et al. 2014 (BMC Med Res Methodol 14:135), sd = (q3 - q1) / eta(n),
 #         eta(n) = 2 qnorm((0.75 n - 0.125) / (n + 0.25))
 suppressPackageStartupMessages({library(metafor); library(jsonlite)})
+# REML iterated to convergence (metafor stops at a change in tau2 below 1e-5 by default;
+# metareview iterates further), so both give the same maximum
+ctrl <- list(threshold = 1e-12, maxiter = 1000)
 
 luo_mean <- function(m, q1, q3, n) { w <- 0.7 + 0.39 / n; w * (q1 + q3) / 2 + (1 - w) * m }
 wan_sd <- function(q1, q3, n) (q3 - q1) / (2 * qnorm((0.75 * n - 0.125) / (n + 0.25)))
@@ -38,16 +41,16 @@ outcome <- function(d) {
   # post minus pre, standardised by the pre-treatment SD: m1i = post, m2i = pre, sd1i = pre SD
   es <- escalc(measure = "SMCR", m1i = post_m, m2i = pre_m, sd1i = pre_sd, ni = n, ri = rep(0.5, nrow(d)),
                data = d)
-  z <- rma(yi, vi, data = es, method = "REML", test = "z")
-  knha <- rma(yi, vi, data = es, method = "REML", test = "knha")
+  z <- rma(yi, vi, data = es, method = "REML", test = "z", control = ctrl)
+  knha <- rma(yi, vi, data = es, method = "REML", test = "knha", control = ctrl)
   grid <- sapply(seq(0.1, 0.9, by = 0.1), function(r) {
     e <- escalc(measure = "SMCR", m1i = post_m, m2i = pre_m, sd1i = pre_sd, ni = n, ri = rep(r, nrow(d)),
                 data = d)
-    coef(rma(yi, vi, data = e, method = "REML"))[[1]]
+    coef(rma(yi, vi, data = e, method = "REML", control = ctrl))[[1]]
   })
   ig <- escalc(measure = "SMD", m1i = post_m, sd1i = post_sd, n1i = n, m2i = pre_m,
                sd2i = pre_sd, n2i = n, data = d)
-  smd <- rma(yi, vi, data = ig, method = "REML")
+  smd <- rma(yi, vi, data = ig, method = "REML", control = ctrl)
   out <- list(input = as.list(d), yi = as.numeric(es$yi), vi = as.numeric(es$vi),
               smcr_reml_z = fit_out(z), smcr_reml_knha = fit_out(knha),
               ri_grid = seq(0.1, 0.9, by = 0.1), ri_grid_estimate = grid,
@@ -58,8 +61,8 @@ outcome <- function(d) {
 
 # injection-site reaction: rows 3 (He 2020, 9/29) and 11 (He 2016 abstract, 5/40)
 xi <- c(9, 5); ni <- c(29, 40)
-plo <- rma(measure = "PLO", xi = xi, ni = ni, method = "REML")
-pft <- rma(measure = "PFT", xi = xi, ni = ni, method = "REML")
+plo <- rma(measure = "PLO", xi = xi, ni = ni, method = "REML", control = ctrl)
+pft <- rma(measure = "PFT", xi = xi, ni = ni, method = "REML", control = ctrl)
 plo_b <- predict(plo, transf = transf.ilogit)
 pft_b <- predict(pft, transf = transf.ipft.hm, targs = list(ni = ni))
 glmm <- rma.glmm(measure = "PLO", xi = xi, ni = ni)   # lme4, ML, nAGQ = 7
