@@ -98,8 +98,8 @@ def smcr_effects(table: pd.DataFrame, *, ri: float) -> tuple[Effects, list[str]]
     >>> t = pd.DataFrame({"m1i": [12.0], "m2i": [10.0], "sd1i": [4.0], "ni": [20],
     ...                   "study_id": ["A"]})
     >>> eff, _ = smcr_effects(t, ri=0.5)
-    >>> round(float(eff.yi[0]), 6)   # c(19) * (12 - 10) / 4, c(m) = 1 - 3 / (4 m - 1)
-    0.48
+    >>> round(float(eff.yi[0]), 6)   # c(19) (12 - 10) / 4, c(m) = G(m/2) / (sqrt(m/2) G((m-1)/2))
+    0.479955
     """
     return _quiet(escalc, "SMCR", m1i=table["m1i"], m2i=table["m2i"], sd1i=table["sd1i"],
                   ni=table["ni"], ri=float(ri), slab=list(table["study_id"]))
