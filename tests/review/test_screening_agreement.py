@@ -56,7 +56,7 @@ def test_raw_decisions_with_undecided_records_match_r() -> None:
 
 
 def test_fleiss_table_by_hand() -> None:
-    # Fleiss (1981, ch. 13) diagnoses, proportions of n = 100:
+    # 3 x 3 diagnosis table (fixture 'fleiss_diagnoses'), proportions of n = 100:
     # p_o = .75 + .04 + .10 = .89; margins A (.80, .10, .10), B (.80, .05, .15)
     # p_e = .80*.80 + .10*.05 + .10*.15 = .66; kappa = (.89 - .66) / (1 - .66) = .23/.34
     a, b = _expand([[75, 1, 4], [5, 4, 1], [0, 0, 10]], ["p", "n", "o"])
@@ -113,3 +113,42 @@ def test_length_mismatch_and_nothing_in_common() -> None:
         agreement(["include"], ["include", "exclude"])
     with pytest.raises(InputError, match="no record was decided by both"):
         agreement(["include", None], [None, "exclude"])
+
+
+def _delta_method_variance(stat, counts: np.ndarray) -> float:
+    """Multinomial delta-method variance of stat(p), gradient by central differences:
+    var = (sum p g^2 - (sum p g)^2) / n. Both Fleiss-Cohen-Everitt (1969) and Gwet (2008,
+    infinite population) variances are this linearisation, so it is an independent check."""
+    n = counts.sum()
+    p = counts / n
+    g = np.zeros_like(p)
+    h = 1e-6
+    for i in range(p.shape[0]):
+        for j in range(p.shape[1]):
+            e = np.zeros_like(p)
+            e[i, j] = h
+            g[i, j] = (stat(p + e) - stat(p - e)) / (2 * h)
+    return float((np.sum(p * g**2) - np.sum(p * g) ** 2) / n)
+
+
+def _kappa(p: np.ndarray) -> float:
+    p = p / p.sum()
+    po, pe = np.trace(p), p.sum(axis=1) @ p.sum(axis=0)
+    return (po - pe) / (1 - pe)
+
+
+def _ac1(p: np.ndarray) -> float:
+    p = p / p.sum()
+    pi = (p.sum(axis=1) + p.sum(axis=0)) / 2
+    pe = np.sum(pi * (1 - pi)) / (p.shape[0] - 1)
+    return (np.trace(p) - pe) / (1 - pe)
+
+
+@pytest.mark.parametrize("case", ["fleiss_diagnoses", "paradox", "screening_2x2"])
+def test_standard_errors_equal_delta_method(case: str) -> None:
+    counts = np.array(REF[case]["table"], dtype=float)
+    cats = ["include", "exclude", "maybe"][: counts.shape[0]]
+    a, b = _expand(REF[case]["table"], cats)
+    res = agreement(a, b, categories=cats)
+    assert res.kappa_se**2 == pytest.approx(_delta_method_variance(_kappa, counts), rel=1e-6)
+    assert res.ac1_se**2 == pytest.approx(_delta_method_variance(_ac1, counts), rel=1e-6)

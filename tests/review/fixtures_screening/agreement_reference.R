@@ -41,7 +41,7 @@ stats_from_table <- function(tab, level = 0.95) {
 }
 
 cases <- list()
-# Fleiss (1981, Statistical Methods for Rates and Proportions, 2nd ed., ch. 13) 3 x 3 diagnoses, n = 100
+# a 3 x 3 diagnosis table, n = 100 (the kind of example Fleiss's textbook uses; page not verified)
 cases$fleiss_diagnoses <- list(table = matrix(c(75, 1, 4, 5, 4, 1, 0, 0, 10), 3, byrow = TRUE))
 # Feinstein & Cicchetti (1990) J Clin Epidemiol 43:543, the high-agreement low-kappa paradox
 cases$paradox <- list(table = matrix(c(118, 5, 2, 0), 2, byrow = TRUE))
