@@ -83,3 +83,23 @@ def test_missing_title_column_and_bad_encoding(tmp_path: Path, capsys) -> None:
     code, _, err = run(["dedup", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o")],
                        capsys)
     assert code == 2 and "missing.csv: no such file" in err
+
+
+@pytest.mark.corpus
+def test_same_records_in_two_formats_pair_up(shared_dir: Path, tmp_path: Path, capsys) -> None:
+    # MANIFEST: asreview__embase.ris and asreview__embase.csv hold the same 6 records; the
+    # Embase CSV keeps journal, year, volume and pages in one "Source" cell
+    exports = shared_dir / "corpus" / "exports"
+    code, out, err = run(["dedup", str(exports / "asreview__embase.ris"),
+                          str(exports / "asreview__embase.csv"), "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    assert out.startswith("12 records from 2 file(s): 6 duplicate clusters, 6 duplicates removed")
+    clusters = pd.read_csv(tmp_path / "clusters.csv", dtype=str)
+    kept = clusters[clusters.kept == "True"]
+    removed = clusters[clusters.kept == "False"]
+    assert kept.source_file.str.endswith(".ris").sum() + removed.source_file.str.endswith(
+        ".ris").sum() == 6
+    # each cluster pairs one RIS record with one CSV record
+    per_cluster = clusters.groupby("cluster_id").source_file.apply(
+        lambda s: sorted(x.rsplit(".", 1)[1] for x in s))
+    assert all(v == ["csv", "ris"] for v in per_cluster)

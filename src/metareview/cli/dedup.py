@@ -59,16 +59,49 @@ def _read_export(path: Path, encoding: str | None) -> pd.DataFrame:
     return records_to_frame(result.records)
 
 
+def _known_csv_format(path: Path, encoding: str | None) -> str | None:
+    """The database export format of a CSV/TSV (Scopus, Embase, Zotero ...), or None."""
+    try:
+        from metareview.review.importers import detect_format
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        fmt = detect_format(path, encoding=encoding)
+    except Exception:  # noqa: BLE001 - anything unreadable is reported by _read_csv
+        return None
+    return None if fmt in ("csv", "tsv") else fmt
+
+
+def _read_table(path: Path, encoding: str | None) -> pd.DataFrame:
+    """A CSV with all its own columns; for a known database export (Embase puts journal, year,
+    volume and pages in one "Source" cell) the fields parsed by the importer are added as the
+    canonical columns (title, authors, year, journal, volume, issue, pages, doi, pmid,
+    abstract) where the file has no column of that name."""
+    frame = _read_csv(path, encoding)
+    fmt = _known_csv_format(path, encoding)
+    if fmt is None:
+        return frame
+    parsed = _read_export(path, encoding)
+    if len(parsed) != len(frame):  # pragma: no cover - the importer keeps every row
+        return frame
+    for field in ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi",
+                  "pmid", "abstract"):
+        if field not in frame.columns:
+            frame[field] = parsed[field].to_numpy()
+    return frame
+
+
 def _load(files: list[Path], id_column: str | None, encoding: str | None) -> pd.DataFrame:
     import pandas as pd
 
     from metareview.errors import InputError
+    from metareview.review.dedup import FIELD_ALIASES, resolve_column
 
     frames = []
     for path in files:
         is_csv = path.suffix.lower() in _CSV_SUFFIXES
-        frame = _read_csv(path, encoding) if is_csv else _read_export(path, encoding)
-        if "title" not in frame.columns:
+        frame = _read_table(path, encoding) if is_csv else _read_export(path, encoding)
+        if resolve_column(frame, "title") is None:
             raise InputError("there is no title column", file=str(path), column="title",
                              hint="name the column of titles 'title'; columns are: "
                              + ", ".join(map(str, frame.columns[:20])))
@@ -85,6 +118,12 @@ def _load(files: list[Path], id_column: str | None, encoding: str | None) -> pd.
                              hint=f"rename it, or pass --id-column {clash[0]} if it holds "
                              "unique identifiers" if clash[0] == KEY else "rename it")
         frame = frame.copy()
+        # files name fields differently ("Title", "Publication Year"): add the canonical
+        # column (a copy, the original stays) so that rows from all files line up
+        for field in FIELD_ALIASES:
+            col = resolve_column(frame, field)
+            if col is not None and field not in frame.columns:
+                frame[field] = frame[col]
         if is_csv:
             frame.insert(0, "source_row", range(1, len(frame) + 1))
             frame.insert(0, "source_file", str(path))

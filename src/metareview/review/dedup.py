@@ -66,20 +66,24 @@ from metareview.review.dedup_normalise import (
     title_kind,
 )
 
-__all__ = ["DedupResult", "find_duplicates", "FIELD_ALIASES", "COMPLETENESS_FIELDS"]
+__all__ = ["COMPLETENESS_FIELDS", "FIELD_ALIASES", "DedupResult", "find_duplicates",
+           "resolve_column"]
 
-#: Columns read when the canonical one is absent (first found wins).
+#: Columns read when the canonical one is absent (first found wins). Names are compared
+#: case-insensitively with spaces, dashes and underscores alike, so ``Publication Year`` (Zotero)
+#: or ``Source title`` (Scopus) are found.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "title": ("title", "TI", "primary_title"),
-    "authors": ("authors", "author", "AU"),
-    "year": ("year", "PY", "publication_year"),
-    "journal": ("journal", "secondary_title", "journal_title", "JO", "T2"),
-    "volume": ("volume", "VL"),
-    "issue": ("issue", "number", "IS"),
-    "pages": ("pages", "SP"),
-    "doi": ("doi", "DO"),
-    "pmid": ("pmid", "PMID", "pubmed_id"),
-    "abstract": ("abstract", "AB"),
+    "title": ("title", "ti", "primary_title", "article_title", "document_title"),
+    "authors": ("authors", "author", "au", "author_full_names"),
+    "year": ("year", "py", "publication_year", "pubyear"),
+    "journal": ("journal", "secondary_title", "journal_title", "source_title",
+                "publication_title", "jo", "t2", "so"),
+    "volume": ("volume", "vl"),
+    "issue": ("issue", "number", "is"),
+    "pages": ("pages", "sp", "page"),
+    "doi": ("doi", "do"),
+    "pmid": ("pmid", "pubmed_id"),
+    "abstract": ("abstract", "ab", "abstract_note"),
 }
 #: Fields counted to choose the record a cluster keeps (the most complete one).
 COMPLETENESS_FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages",
@@ -176,16 +180,38 @@ class DedupResult:
 # input
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+def _key(name: object) -> str:
+    return re.sub(r"[\s_\-]+", "_", str(name).strip().casefold())
+
+
+def resolve_column(frame: pd.DataFrame, name: str) -> str | None:
+    """The column of *frame* that holds field *name* (see :data:`FIELD_ALIASES`), or None.
+
+    >>> import pandas as pd
+    >>> resolve_column(pd.DataFrame(columns=["Key", "Title", "Publication Year"]), "year")
+    'Publication Year'
+    """
+    by_key: dict[str, str] = {}
+    for col in frame.columns:
+        by_key.setdefault(_key(col), col)
     for alias in FIELD_ALIASES.get(name, (name,)):
         if alias in frame.columns:
-            return frame[alias].reset_index(drop=True)
+            return alias
+        if _key(alias) in by_key:
+            return by_key[_key(alias)]
+    return None
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    col = resolve_column(frame, name)
+    if col is not None:
+        return frame[col].reset_index(drop=True)
     return pd.Series([""] * len(frame), dtype=object)
 
 
 def _prepare(frame: pd.DataFrame, id_column: str | None, file: str | None
              ) -> tuple[np.ndarray, dict[str, Any]]:
-    if not any(a in frame.columns for a in FIELD_ALIASES["title"]):
+    if resolve_column(frame, "title") is None:
         raise InputError("there is no title column", file=file, column="title",
                          hint="name the column of titles 'title'")
     if id_column is None:
