@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from metareview.review.screening_ranking import simulate
-from metareview.review.screening_stopping import first_stop
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "screening"
 
@@ -75,8 +74,7 @@ def run_set(s: LabelledSet, *, seeds: int, model: str) -> dict[str, object]:
                        file=str(CORPUS / s.path))
         wss.append(res.wss(recall=0.95))
         rrf.append(res.recall_at(fraction=0.10))
-        st = first_stop(res.labels, n_total=n, recall_target=0.95, confidence=0.95,
-                        every=every)
+        st = res.stop_point(recall_target=0.95, confidence=0.95, every=every)
         if st is None:
             stop_at.append(n)
             stop_recall.append(1.0)
@@ -86,11 +84,12 @@ def run_set(s: LabelledSet, *, seeds: int, model: str) -> dict[str, object]:
             stop_recall.append(st.n_relevant_seen / res.n_included)
             bounds.append(st.recall_bound)
         secs.append(time.perf_counter() - t0)
+    sd = float(np.std(wss, ddof=1)) if seeds > 1 else 0.0
     return {
         "set": s.key,
         "records": n,
         "included": int(frame[s.label].sum()),
-        "WSS@95 %": f"{100 * np.mean(wss):.1f} ({100 * np.std(wss, ddof=1) if seeds > 1 else 0:.1f})",
+        "WSS@95 %": f"{100 * np.mean(wss):.1f} ({100 * sd:.1f})",
         "RRF@10 %": f"{100 * np.mean(rrf):.1f}",
         "published WSS / RRF (ASReview)": s.published,
         "stop at (% screened)": f"{np.mean(stop_at):.0f} ({100 * np.mean(stop_at) / n:.0f}%)",

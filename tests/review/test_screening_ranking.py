@@ -108,6 +108,14 @@ def test_simulation_on_separable_toy(model: str) -> None:
     assert res.wss() == pytest.approx(0.80)
     # 10% = 4 records screened: 3 of 5 relevant found
     assert res.recall_at(fraction=0.1) == pytest.approx(0.6)
+    # Stopping rule on this run: all 5 found by record 6. After m records, the last
+    # n = m - 6 are irrelevant: r_AL = 5, K_tar = floor(5/.95 - 5) + 1 = 1, N_AL = 34,
+    # p = (34 - n)/34 < .05 first at n = 33, i.e. m = 39, p = 1/34 (windows reaching back
+    # into the relevant records give larger p, e.g. 0.113 at m = 38, n = 33).
+    stop = res.stop_point(every=1)
+    assert stop is not None
+    assert (stop.n_screened, stop.n_relevant_seen) == (39, 5)
+    assert stop.p_value == pytest.approx(1 / 34)
     assert list(res.summary().columns) == ["model", "seed", "n_records", "n_included",
                                            "n_retrain", "wss95", "recall_at_10", "n_to_95"]
 

@@ -32,7 +32,8 @@ Examples
 >>> t = RobTable.from_frame(f, tool="rob2")
 >>> t.overall.to_dict()
 {'Ames 2019': 'Some concerns'}
->>> t.override("Ames 2019", "High", reason="concerns in D3 bear on the main outcome").overall.to_dict()
+>>> t2 = t.override("Ames 2019", "High", reason="D3 concerns bear on the main outcome")
+>>> t2.overall.to_dict()
 {'Ames 2019': 'High'}
 """
 

@@ -172,8 +172,8 @@ def agreement(
         (only records both decided count, and ``n`` says how many).
     categories : sequence of str, optional
         The possible decisions. Default: ``include, exclude`` (and ``maybe`` when it
-        occurs), or, when other values occur, all distinct values in sorted order. A decision outside
-        ``categories`` is an error. Categories nobody used still count in ``q`` for PABAK
+        occurs), or, when other values occur, all distinct values in sorted order. A
+        decision outside ``categories`` is an error. Categories nobody used still count in ``q`` for PABAK
         and AC1, so give them explicitly only when they were offered to the reviewers.
     level : float
         Confidence level of the intervals.
@@ -474,8 +474,9 @@ def final_decisions(
     >>> d = pd.DataFrame({"record_id": [1, 1, 2], "reviewer": ["ann", "bob", "ann"],
     ...                   "decision": ["include", "exclude", "exclude"], "stage": "ta"})
     >>> r = pd.DataFrame({"record_id": [1], "stage": ["ta"], "decision": ["include"]})
-    >>> final_decisions(d, resolutions=r)[["record_id", "decision", "status"]].to_dict("records")
-    [{'record_id': 1, 'decision': 'include', 'status': 'resolved'}, {'record_id': 2, 'decision': None, 'status': 'awaiting'}]
+    >>> out = final_decisions(d, resolutions=r)
+    >>> out[["record_id", "decision", "status"]].to_dict("list")
+    {'record_id': [1, 2], 'decision': ['include', None], 'status': ['resolved', 'awaiting']}
     """
     if isinstance(required_reviewers, bool) or not isinstance(required_reviewers, int) or (
         required_reviewers < 1

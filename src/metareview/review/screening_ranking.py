@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import InputError
+from metareview.review.screening_stopping import StoppingResult, first_stop
 
 __all__ = [
     "Ranker",
@@ -189,8 +190,8 @@ class Ranker:
     model : {"logistic", "nb"}
         L2-penalised logistic regression (C = 1, the default: on the benchmark sets its
         WSS@95 is within 1.2 points of ASReview's published LR + TF-IDF figures on three
-        sets and 6.7 points above on the fourth, and above our naive Bayes on 8 of 10) or multinomial naive Bayes (ASReview's long-time
-        default, alpha 3.822).
+        sets and 6.7 points above on the fourth, and above our naive Bayes on 8 of 10) or
+        multinomial naive Bayes (ASReview's long-time default, alpha 3.822).
     balance : bool
         Weight the classes to equal total weight (relevant records are rare).
     ngram_range, min_df, max_features, stop_words
@@ -343,6 +344,16 @@ class SimulationResult:
     def recall_curve(self) -> pd.DataFrame:
         """See :func:`recall_curve`."""
         return recall_curve(self.labels)
+
+    def stop_point(self, *, recall_target: float = 0.95, confidence: float = 0.95,
+                   every: int = 1) -> StoppingResult | None:
+        """Where the hypergeometric stopping rule first allows stopping in this run.
+
+        See :func:`metareview.review.screening_stopping.first_stop` (Callaghan &
+        Müller-Hansen 2020, Syst Rev 9:254). None when it never does before the end.
+        """
+        return first_stop(self.labels, n_total=self.n_records, recall_target=recall_target,
+                          confidence=confidence, every=every)
 
     def summary(self) -> pd.DataFrame:
         """One row: ``model, seed, n_records, n_included, n_retrain, wss95, recall_at_10,
