@@ -40,6 +40,7 @@ def test_tables_match_r(case: str) -> None:
                  "kappa_p", "pabak", "ac1", "ac1_se"):
         assert getattr(res, name) == pytest.approx(ref[name], rel=RTOL, abs=1e-14), name
     np.testing.assert_allclose(res.kappa_ci, ref["kappa_ci"], rtol=RTOL)
+    assert res.kappa == pytest.approx(ref["caret_kappa"], rel=RTOL)  # caret::confusionMatrix
     np.testing.assert_allclose(res.ac1_ci, ref["ac1_ci"], rtol=RTOL)
 
 
@@ -53,6 +54,7 @@ def test_raw_decisions_with_undecided_records_match_r() -> None:
     np.testing.assert_array_equal(res.table.to_numpy(), np.array(ref["table"]))
     for name in ("kappa", "kappa_se", "pabak", "ac1", "ac1_se", "observed_agreement"):
         assert getattr(res, name) == pytest.approx(ref[name], rel=RTOL), name
+    assert res.kappa == pytest.approx(ref["caret_kappa"], rel=RTOL)
 
 
 def test_fleiss_table_by_hand() -> None:

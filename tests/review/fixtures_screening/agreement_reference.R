@@ -6,6 +6,16 @@
 # and null variances; Byrt, Bishop & Carlin (1993) J Clin Epidemiol 46:423 PABAK;
 # Gwet (2008) Br J Math Stat Psychol 61:29 AC1 and its variance (infinite population).
 library(jsonlite)
+# caret's confusionMatrix() is an implementation of Cohen's kappa written by others: its value
+# is stored beside ours as caret_kappa.
+suppressMessages(library(caret))
+
+caret_kappa <- function(tab) {
+  tab <- as.matrix(tab)
+  lev <- paste0("c", seq_len(nrow(tab)))
+  t <- as.table(matrix(tab, nrow(tab), dimnames = list(prediction = lev, reference = lev)))
+  unname(confusionMatrix(t)$overall["Kappa"])
+}
 
 stats_from_table <- function(tab, level = 0.95) {
   tab <- as.matrix(tab)
@@ -47,7 +57,8 @@ cases$fleiss_diagnoses <- list(table = matrix(c(75, 1, 4, 5, 4, 1, 0, 0, 10), 3,
 cases$paradox <- list(table = matrix(c(118, 5, 2, 0), 2, byrow = TRUE))
 # a typical title/abstract screening table: few inclusions
 cases$screening_2x2 <- list(table = matrix(c(40, 10, 15, 935), 2, byrow = TRUE))
-for (nm in names(cases)) cases[[nm]] <- c(cases[[nm]], stats_from_table(cases[[nm]]$table))
+for (nm in names(cases)) cases[[nm]] <- c(cases[[nm]], stats_from_table(cases[[nm]]$table),
+                                          caret_kappa = caret_kappa(cases[[nm]]$table))
 
 # raw decisions with a "maybe" category and undecided records (NA): computed on records both decided
 set.seed(20261126)
@@ -60,6 +71,7 @@ b[c(8, 17, 55)] <- NA
 both <- !is.na(a) & !is.na(b)
 tab <- table(factor(a[both], levels = lev), factor(b[both], levels = lev))
 raw <- stats_from_table(tab)
+raw$caret_kappa <- caret_kappa(tab)
 raw$a <- a; raw$b <- b; raw$categories <- lev; raw$table <- unclass(as.matrix(tab))
 dimnames(raw$table) <- NULL
 cases$raw_three_categories <- raw
