@@ -1,0 +1,115 @@
+"""The PRISMA 2020 flow diagram and the analysis page, computed live from the store."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from metareview.errors import MetaReviewError
+from metareview.web.app import render
+from metareview.web.context import ProjectContext, project_context
+
+router = APIRouter()
+
+
+@router.get("/p/{pid}/prisma")
+def prisma(ctx: ProjectContext = Depends(project_context)) -> Response:
+    from metareview.plots.prisma import prisma_flow
+    from metareview.web.render_svg import svg_data_uri
+
+    counts = figure = error = None
+    try:
+        counts = ctx.project().prisma_counts()
+        figure = svg_data_uri(prisma_flow(counts, title=ctx.project_name))
+    except MetaReviewError as exc:
+        error = str(exc)
+    items = [] if counts is None else [
+        (k, v) for k, v in counts.__dict__.items() if isinstance(v, int)]
+    return render(ctx.request, "prisma.html", **ctx.template(figure=figure, error=error,
+                                                              counts=items))
+
+
+def analysis_table(ctx: ProjectContext):  # type: ignore[no-untyped-def]
+    """One row per study and outcome with the values to analyse (agreed, or the lead's)."""
+    import pandas as pd
+
+    from metareview.web.extraction import agreed_values
+    from metareview.web.store import extraction_rows, members
+
+    rows = extraction_rows(ctx.engine, ctx.project_id)
+    leads = {m["username"] for m in members(ctx.engine, ctx.project_id) if m["role"] == "lead"}
+    out = []
+    for (study, outcome), grp in rows.groupby(["study", "outcome"], sort=True):
+        values = agreed_values(grp.to_dict("records"), lead=leads)
+        base = {"study": study, "outcome": outcome, "reviewers": ", ".join(grp["reviewer"]),
+                "status": "unresolved discrepancy" if values is None else "ok"}
+        out.append({**base, **(values or {})})
+    return pd.DataFrame(out)
+
+
+def pool(table: Any, outcome: str) -> dict[str, Any]:
+    """Effect sizes and a random-effects (REML) pool for one outcome.
+
+    ``yi``/``vi`` are used as given; otherwise the standardised mean difference (Hedges' g)
+    from means and SDs, or the log odds ratio from events and totals, by
+    :func:`metareview.effects.escalc` (metafor's definitions: Viechtbauer 2010, J Stat Softw
+    36(3), doi:10.18637/jss.v036.i03), then :func:`metareview.models.rma`.
+    """
+    from metareview.effects import escalc
+    from metareview.models import rma
+
+    t = table[(table["outcome"] == outcome) & (table["status"] == "ok")]
+    cols = set(t.columns[t.notna().all()]) if len(t) else set()
+    if {"yi", "vi"} <= cols:
+        yi, vi, measure = t["yi"].astype(float), t["vi"].astype(float), "as extracted (yi, vi)"
+    elif {"m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"} <= cols:
+        eff = escalc("SMD", **{c: t[c].astype(float).to_numpy() for c in
+                               ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")})
+        yi, vi, measure = eff.yi, eff.vi, "SMD (Hedges' g)"
+    elif {"ai", "n1i", "ci", "n2i"} <= cols:
+        a, n1, c, n2 = (t[k].astype(float).to_numpy() for k in ("ai", "n1i", "ci", "n2i"))
+        eff = escalc("OR", ai=a, bi=n1 - a, ci=c, di=n2 - c)
+        yi, vi, measure = eff.yi, eff.vi, "log odds ratio"
+    else:
+        return {"outcome": outcome, "k": len(t), "error":
+                "the extracted fields give no effect size (need yi/vi, means/SDs/ns or events/ns "
+                "for every study)"}
+    res: dict[str, Any] = {"outcome": outcome, "k": len(t), "measure": measure,
+                           "studies": list(zip(t["study"], list(yi), list(vi), strict=True))}
+    if len(t) < 2:
+        res["error"] = "a pooled estimate needs at least two studies"
+        return res
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = rma(list(yi), list(vi), method="REML", slab=list(t["study"]))
+    res.update(estimate=float(fit.estimate[0]) if hasattr(fit.estimate, "__len__") else float(fit.estimate),
+               ci_lb=float(fit.ci_lb[0]), ci_ub=float(fit.ci_ub[0]), tau2=float(fit.tau2),
+               I2=float(fit.I2), warnings=[str(w.message) for w in caught])
+    return res
+
+
+@router.get("/p/{pid}/analysis")
+def analysis(ctx: ProjectContext = Depends(project_context)) -> Response:
+    table = analysis_table(ctx)
+    results = []
+    if len(table):
+        for outcome in sorted(table["outcome"].unique()):
+            try:
+                results.append(pool(table, outcome))
+            except MetaReviewError as exc:
+                results.append({"outcome": outcome, "error": str(exc)})
+    return render(ctx.request, "analysis.html", **ctx.template(
+        columns=list(table.columns), rows=table.to_dict("records"), results=results))
+
+
+@router.get("/p/{pid}/analysis.csv")
+def analysis_csv(ctx: ProjectContext = Depends(project_context)) -> Response:
+    table = analysis_table(ctx)
+    buf = io.StringIO()
+    table.to_csv(buf, index=False)
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="project-{ctx.project_id}-extraction.csv"'})
