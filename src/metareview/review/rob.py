@@ -259,7 +259,7 @@ def _canonical_domains(inst: Instrument) -> dict[str, str]:
     return lookup
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RobTable:
     """Risk-of-bias judgements of a set of studies under one instrument.
 

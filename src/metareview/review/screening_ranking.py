@@ -302,7 +302,7 @@ class Ranker:
 # ------------------------------------------------------------------------------ simulation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SimulationResult:
     """A simulated prioritised screening run over a fully labelled set.
 
