@@ -109,6 +109,16 @@ def test_conference_abstract_and_journal_article_are_not_merged() -> None:
     assert "journal differs" in pair_in(result.pairs_for_review, "art", "abs").reason
 
 
+def test_review_band_bounds_the_queue() -> None:
+    # score 7.5 / 9.5 = 0.789 (see above): inside (0.75, 0.9), outside (0.8, 0.9)
+    supplement = dict(ARTICLE, volume="367", pages="45", doi=None, pmid=None)
+    rows = frame({"art": ARTICLE, "abs": supplement})
+    assert len(find_duplicates(rows).pairs_for_review) == 1
+    assert find_duplicates(rows, review_band=(0.8, 0.9)).pairs_for_review.empty
+    # a lower threshold does not merge it: differing volume and pages still hold it back
+    assert find_duplicates(rows, threshold=0.7).links.empty
+
+
 def test_erratum_is_never_merged_with_its_article() -> None:
     erratum = dict(ARTICLE, title="Erratum: Eculizumab in atypical haemolytic uraemic "
                    "syndrome: a randomised trial", pages="2256", doi=None, pmid=None)

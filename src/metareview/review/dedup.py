@@ -597,7 +597,7 @@ def find_duplicates(
     review_band : (float, float), optional
         Pairs not accepted whose score lies in ``[lo, hi]`` go to ``pairs_for_review``, as do
         pairs scoring above ``hi`` but held back by evidence (volume or pages differ, a
-        generic title, a year apart, ...). Default ``(0.75, threshold)``.
+        generic title, a year apart, ...). Default ``(min(0.75, threshold), threshold)``.
     window : int
         Sorted-neighbourhood window: each record is compared with the next ``window`` records
         under each of five sort keys (title, reversed title, title words by length, first
@@ -613,19 +613,42 @@ def find_duplicates(
 
     Notes
     -----
-    Score = weighted mean over the available features: title similarity (weight 4; Indel
-    normalised similarity of the normalised titles), author tokens (2; token-set ratio), year
-    (1; 1 if equal, 0.5 if one year apart), volume (1), pages (1; first or last page equal)
-    and journal (1; abbreviation-aware). A fuzzy link is accepted when the score reaches
-    ``threshold``, title similarity is at least 0.85, and nothing conflicts.
-    Records with two different DOIs, of different kinds (erratum, comment, article) or more
-    than one year apart are never linked.
+    **Score** = weighted mean over the features both records have: title similarity (weight 4;
+    Indel normalised similarity of the normalised titles, 0.90 credited when one title is the
+    other plus a subtitle), author name tokens (2; token-set ratio), year (1; 1 if equal, 0.5
+    if one year apart), volume (1), pages (1; first page, last page or page digits equal)
+    and journal (0.5; abbreviation- and acronym-aware).
+
+    **Never linked** (not even queued): two different DOIs; different kinds (erratum or
+    correction, comment or reply, article); years more than one apart.
+
+    **Exact**: a shared DOI or PMID links when the titles are at least 0.90 similar (and the
+    pages agree unless the titles are at least 0.97 similar); otherwise it is queued.
+
+    **Fuzzy** links need all of: score >= ``threshold`` (or one of the two overrides below);
+    title similarity >= 0.85 (0.97 when neither volume, pages nor journal can corroborate;
+    0.70 when volume, pages, year, authors >= 0.9 and journal all agree); authors >= 0.5
+    (or, without authors, volume, pages or journal agreeing); equal volume and pages where
+    both are given; equal issue where both are given and neither record has pages; year
+    equal, or one apart with volume or pages agreeing or with the same journal, title
+    >= 0.95 and authors >= 0.9; a different journal name only with agreeing pages; a short
+    generic title (one or two words, "Editorial", ...) only with equal volume and pages.
+    Overrides of the score: volume, pages, year, authors and journal all agree; or title
+    >= 0.95, authors >= 0.9, equal volume and pages, year at most one apart; or title >= 0.95,
+    authors >= 0.9, same year, journal and pages but a different volume (a supplement number
+    exported as the volume). A record without a title is never linked automatically.
+
+    **Clusters** are connected components of the links (Tarjan 1972, SIAM J Comput 1:146,
+    doi:10.1137/0201010, via :func:`scipy.sparse.csgraph.connected_components`); a component
+    holding two different DOIs has its fuzzy links moved to review. Each cluster keeps the
+    most complete record (most non-empty of :data:`COMPLETENESS_FIELDS`), the first in input
+    order on ties.
     """
     if not isinstance(records, pd.DataFrame):
         from metareview.review.records import records_to_frame
 
         records = records_to_frame(list(records))
-    lo, hi = (0.75, threshold) if review_band is None else review_band
+    lo, hi = (min(0.75, threshold), threshold) if review_band is None else review_band
     for name, value in (("threshold", threshold), ("review_band", lo), ("review_band", hi)):
         if not 0.0 <= float(value) <= 1.0:
             raise InputError(f"must lie between 0 and 1, got {value!r}", column=name)
