@@ -169,7 +169,7 @@ def test_bad_counted_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_two_primary_timepoints_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     d = _copy_data(tmp_path, monkeypatch)
-    _edit(d / "ld_il2_coding.csv", 1, "primary_timepoint", "true")  # He 2020 SLEDAI wk 12 and 24
+    _edit(d / "ld_il2_coding.csv", 2, "primary_timepoint", "true")  # He 2020 SLEDAI wk 12 and 24
     with pytest.raises(InputError, match=r"rows 1, 2, column primary_timepoint"):
         mod.load_ld_il2()
 

@@ -54,7 +54,7 @@ def test_median_iqr_row_converted_by_hand(tables) -> None:
 
 
 def test_median_range_row_and_wan_method() -> None:
-    """He 2020 SELENA-SLEDAI week 24 (row 2), n = 29: pre 12 (8 to 27), post 4 (0 to 18).
+    """He 2020 SELENA-SLEDAI week 12 (row 1), n = 29: pre 12 (8 to 27), post 6 (0 to 16).
 
     With method="wan" (Wan et al. 2014, eq. 2 and 7), scenario S1:
         mean = (a + 2 m + b) / 4,  sd = (b - a) / xi(n),
@@ -63,14 +63,14 @@ def test_median_range_row_and_wan_method() -> None:
     n = 29
     xi = 2 * norm.ppf((n - 0.375) / (n + 0.25))
     t = analysis_tables(median_method="wan").continuous["SELENA-SLEDAI"].set_index("row")
-    r = t.loc[2]
+    r = t.loc[1]
     assert r["m2i"] == pytest.approx((8 + 2 * 12 + 27) / 4, rel=1e-12)    # 14.75
-    assert r["m1i"] == pytest.approx((0 + 2 * 4 + 18) / 4, rel=1e-12)     # 6.5
+    assert r["m1i"] == pytest.approx((0 + 2 * 6 + 16) / 4, rel=1e-12)     # 7.0
     assert r["sd1i"] == pytest.approx((27 - 8) / xi, rel=1e-12)
-    assert r["sd2i"] == pytest.approx((18 - 0) / xi, rel=1e-12)
+    assert r["sd2i"] == pytest.approx((16 - 0) / xi, rel=1e-12)
     # the default (Luo et al. 2018, eq. 7): w = 4 / (4 + n^0.75), mean = w (a + b) / 2 + (1 - w) m
     w = 4 / (4 + n**0.75)
-    luo = analysis_tables().continuous["SELENA-SLEDAI"].set_index("row").loc[2]
+    luo = analysis_tables().continuous["SELENA-SLEDAI"].set_index("row").loc[1]
     assert luo["m2i"] == pytest.approx(w * (8 + 27) / 2 + (1 - w) * 12, rel=1e-12)
 
 
@@ -79,12 +79,13 @@ def test_one_timepoint_per_study_and_every_row_accounted_for(tables) -> None:
                  for r in t["row"]]
     excluded = tables.excluded["row"].tolist()
     assert sorted(in_tables + excluded) == list(range(1, 36))   # nothing silently dropped
-    assert excluded == [1, 9, 10, 25, 30, 31, 32, 33, 34]
+    assert excluded == [2, 9, 10, 25, 30, 31, 32, 33, 34]
     reasons = tables.excluded.set_index("row")["reason"]
-    assert reasons[1].startswith("not the primary timepoint")      # SLEDAI week 12
+    assert reasons[2].startswith("not the primary timepoint")      # SLEDAI week 24 follow-up
     assert reasons[25].startswith("cohort counted once")
     assert reasons[34].startswith("not analysable")                # only a percentage printed
-    assert tables.continuous["SELENA-SLEDAI"]["row"].tolist() == [2]   # week 24
+    # He 2020 abstract: "The primary endpoint was the SLE Responder Index-4 (SRI-4) at week 12"
+    assert tables.continuous["SELENA-SLEDAI"]["row"].tolist() == [1]
 
 
 def test_outcome_sizes(tables) -> None:
@@ -93,7 +94,7 @@ def test_outcome_sizes(tables) -> None:
             k["BASDAI"]) == (4, 3, 2, 1, 1, 1)
     counts = tables.counts["injection-site reaction"]
     assert counts[["xi", "ni"]].to_numpy().tolist() == [[9, 29], [5, 40]]
-    assert tables.conversions["row"].unique().tolist() == [2, 23, 24, 27]
+    assert tables.conversions["row"].unique().tolist() == [1, 23, 24, 27]
 
 
 def test_include_overlapping_keeps_both_iim_reports() -> None:
