@@ -190,8 +190,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("dedup")
     def dedup(
-        files: list[Path] = typer.Argument(..., help="CSV files (any columns, one must be "
-                                           "'title') or bibliographic exports"),
+        files: list[Path] = typer.Argument(..., metavar="FILE...", help="CSV files (any "
+                                           "columns, one of them the title) or bibliographic "
+                                           "exports (RIS, PubMed, WoS, BibTeX, EndNote XML ...)"),
         out: Path = typer.Option(..., "--out", help="Folder for kept.csv, clusters.csv, "
                                  "pairs_for_review.csv"),
         id_column: Optional[str] = typer.Option(  # noqa: UP007 - typer needs Optional
