@@ -190,7 +190,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("dedup")
     def dedup(
-        files: list[Path] = typer.Argument(..., metavar="FILE...", help="CSV files (any "
+        files: list[Path] = typer.Argument(..., metavar="FILE", help="CSV files (any "
                                            "columns, one of them the title) or bibliographic "
                                            "exports (RIS, PubMed, WoS, BibTeX, EndNote XML ...)"),
         out: Path = typer.Option(..., "--out", help="Folder for kept.csv, clusters.csv, "
