@@ -63,7 +63,7 @@ def fail_safe_n(
     Examples
     --------
     >>> round(fail_safe_n([0.5, 0.6, 0.4], [0.04, 0.04, 0.04]).fsnum)
-    17
+    18
     """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)

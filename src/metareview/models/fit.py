@@ -102,7 +102,7 @@ def rma(
     >>> from metareview.models import rma
     >>> res = rma([0.1, 0.3, 0.35, 0.65], [0.04, 0.02, 0.05, 0.03], method="DL")
     >>> round(res.estimate, 4), round(res.tau2, 4)
-    (0.3741, 0.0114)
+    (0.3579, 0.0182)
     """
     yi, vi, slab, measure = _unpack(yi, vi, slab, measure)
     check_yi_vi(yi, vi)
@@ -295,7 +295,7 @@ def rma_batch(
     >>> vi = np.array([[0.04, 0.02, 0.05, 0.03], [0.01, 0.02, np.nan, np.nan]])
     >>> res = rma_batch(yi, vi, method="DL")
     >>> np.round(res.estimate, 4).tolist()
-    [0.3741, 0.1667]
+    [0.3579, 0.1667]
     """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)

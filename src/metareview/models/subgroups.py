@@ -107,7 +107,7 @@ def subgroup_analysis(
     >>> sg = subgroup_analysis([0.1, 0.3, 0.5, 0.7], [0.01, 0.01, 0.01, 0.01],
     ...                        ["a", "a", "b", "b"], method="EE")
     >>> round(sg.Q_between, 6), sg.df_between
-    (8.0, 1)
+    (16.0, 1)
     """
     yi, vi, slab, measure = _unpack(yi, vi, slab, measure)
     check_yi_vi(yi, vi)
