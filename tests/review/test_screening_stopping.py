@@ -77,3 +77,33 @@ def test_bad_input() -> None:
     assert err.value.row == [3]
     with pytest.raises(InputError, match="n_total"):
         stopping_test([1, 0, 0], n_total=2)
+
+
+def _brute_force(labels: list[int], n_total: int, tau: float = 0.95, alpha: float = 0.05):
+    """Every window n = 1..N_s, every urn count K, with scipy and plain loops."""
+    n_s, r_seen = len(labels), sum(labels)
+    best_p, best_bound = 1.0, 0.0
+    for n in range(1, n_s + 1):
+        k = sum(labels[n_s - n:])
+        r_al = r_seen - k
+        n_al = n_total - n_s + n
+        k_tar = int(np.floor(r_seen / tau - r_al)) + 1
+        p = 0.0 if k_tar > n_al else float(hypergeom.cdf(k, n_al, k_tar, n))
+        best_p = min(best_p, p)
+        for big_k in range(k, n_al + 1):  # smallest urn count rejected
+            if big_k > k + (n_al - n) or hypergeom.cdf(k, n_al, big_k, n) < alpha:
+                best_bound = max(best_bound, r_seen / (r_al + big_k - 1))
+                break
+    return best_p, best_bound
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_equals_brute_force_over_all_windows(seed: int) -> None:
+    # the implementation keeps only the longest window per relevant count; the brute force
+    # tries every window and every urn count
+    rng = np.random.default_rng(seed)
+    labels = [1] * 6 + (rng.random(70) < 0.15).astype(int).tolist() + [0] * 60
+    p, bound = _brute_force(labels, n_total=180)
+    res = stopping_test(labels, n_total=180)
+    assert res.p_value == pytest.approx(p, rel=1e-10, abs=1e-300)
+    assert res.recall_bound == pytest.approx(bound, rel=1e-12)
