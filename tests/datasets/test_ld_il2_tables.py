@@ -120,3 +120,12 @@ def test_missing_n_names_the_studies_row() -> None:
     data.loc[data["row"] == 19, "n"] = math.nan
     with pytest.raises(InputError, match=r"ld_il2_studies.csv, row 19, column n"):
         analysis_tables(data)
+
+
+def test_impossible_quartile_names_the_studies_row() -> None:
+    data = load_ld_il2(include_overlapping=True)
+    data.loc[data["row"] == 24, "pre_q1"] = 40.0     # above the median 26.8
+    with pytest.raises(InputError) as err:
+        analysis_tables(data)
+    assert (err.value.file, err.value.row, err.value.column) == ("ld_il2_studies.csv", [24],
+                                                                 "note")

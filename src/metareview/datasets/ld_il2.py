@@ -417,6 +417,15 @@ def analysis_tables(data: pd.DataFrame | None = None, *, median_method: str = "l
                          conversions=conv, median_method=median_method)
 
 
+# prepare_continuous's columns (group 1 = post, group 2 = pre) -> the studies.csv column (the
+# medians stand in the *_mean columns; quartiles and ranges come from the note)
+_STUDY_COLUMN = {"m1i": "post_mean", "sd1i": "post_sd", "median1i": "post_mean",
+                 "m2i": "pre_mean", "sd2i": "pre_sd", "median2i": "pre_mean",
+                 **{f"{q}{g}i": "note" for q in ("q1_", "q3_", "min", "max") for g in "12"},
+                 "q1": "note", "q3": "note", "min": "note", "max": "note", "n": "n",
+                 "median": "pre_mean/post_mean (the median)"}
+
+
 def _continuous(cont: pd.DataFrame, method: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     if len(cont) == 0:
         return {}, pd.DataFrame(columns=list(CONVERSION_COLUMNS))
@@ -439,10 +448,10 @@ def _continuous(cont: pd.DataFrame, method: str) -> tuple[dict[str, pd.DataFrame
     try:
         done, log = prepare_continuous(frame, groups=("1", "2"), method=method)
     except InputError as err:  # name the studies.csv rows, not the internal frame's
-        rows = err.row if err.row is None or isinstance(err.row, int) else list(err.row)
-        mapped = (cont["row"].iloc[[r - 1 for r in ([rows] if isinstance(rows, int) else rows)]]
-                  .tolist() if rows is not None else None)
-        raise InputError(err.message, file=STUDIES, row=mapped, column=err.column,
+        inner = [err.row] if isinstance(err.row, int) else list(err.row or [])
+        mapped = [int(cont["row"].iloc[r - 1]) for r in inner] or None
+        column = _STUDY_COLUMN.get(str(err.column), err.column)
+        raise InputError(err.message, file=STUDIES, row=mapped, column=column,
                          hint=err.hint) from err
     when_of = {"m1i": "post_mean", "sd1i": "post_sd", "m2i": "pre_mean", "sd2i": "pre_sd"}
     conv = pd.DataFrame({
