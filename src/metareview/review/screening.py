@@ -20,7 +20,9 @@ For two reviewers who both decided the same ``n`` records, with ``q`` categories
               + (1 - kappa)^2 sum_{i != j} p_ij (p_.i + p_j.)^2
               - (kappa - p_e (1 - kappa))^2 ] / (n (1 - p_e)^2)
 
-  and the confidence interval is ``kappa -/+ z var^(1/2)``.
+  and the confidence interval is ``kappa -/+ z var^(1/2)``. Under kappa = 0 the variance is
+  ``(p_e + p_e^2 - sum_i p_i. p_.i (p_i. + p_.i)) / (n (1 - p_e)^2)`` (same paper), used for
+  the z test.
 * PABAK, the prevalence- and bias-adjusted kappa (Byrt, Bishop & Carlin 1993, J Clin
   Epidemiol 46:423, doi:10.1016/0895-4356(93)90018-V): ``(q p_o - 1) / (q - 1)``, which is
   ``2 p_o - 1`` for two categories.
@@ -96,9 +98,9 @@ class Agreement:
     kappa, kappa_se, kappa_ci : float, float, (float, float)
         Cohen's kappa, its Fleiss-Cohen-Everitt (1969) large-sample standard error and the
         normal-theory confidence interval.
-    kappa_se0 : float
-        The standard error under the null hypothesis kappa = 0 (Fleiss et al. 1969), used
-        for ``kappa_z`` and ``kappa_p``.
+    kappa_se0, kappa_z, kappa_p : float
+        The standard error under the null hypothesis kappa = 0 (Fleiss et al. 1969),
+        ``kappa / kappa_se0`` and its two-sided normal p-value.
     pabak : float
         Prevalence- and bias-adjusted kappa (Byrt et al. 1993).
     ac1, ac1_se, ac1_ci : float, float, (float, float)
