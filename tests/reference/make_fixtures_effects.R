@@ -170,6 +170,11 @@ add_case("redge_COR", 'escalc(measure = "COR", ri = ri, ni = ni)', redge, src_re
 add_case("redge_ZCOR", 'escalc(measure = "ZCOR", ri = ri, ni = ni)', redge, src_redge)
 redge2 <- lapply(redge, function(x) x[1:5])
 add_case("redge_UCOR_UB", 'escalc(measure = "UCOR", ri = ri, ni = ni, vtype = "UB")', redge2, src_redge)
+# large samples with small r (where SciPy's hyp2f1 fails) and n around the series switch (n = 40-42)
+rbig <- list(ri = c(0.01, 0, 0.3, -0.2, 0.95, 0.05), ni = c(5000, 41, 42, 40, 300, 100000))
+for (vt in c("UB", "LS")) add_case(paste0("rbig_UCOR_", vt),
+  sprintf('escalc(measure = "UCOR", ri = ri, ni = ni, vtype = "%s")', vt), rbig,
+  "hand-made: large ni with small ri, ni around 40")
 
 # ---------------------------------------------------------------- back-transformations
 x_logit <- c(-3, -0.5, 0, 0.25, 2.5)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,9 +33,11 @@ FloatArray = NDArray[np.float64]
 # ---------------------------------------------------------------------------------------------
 # records of what was changed
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Conversion:
+class Conversion(NamedTuple):
     """One change applied to one study row on the way to an effect size.
+
+    An immutable record (a named tuple, cheap enough to make one per study for a million
+    studies).
 
     Attributes
     ----------
@@ -55,14 +57,14 @@ class Conversion:
     reference: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "what": self.what, "method": self.method,
-                "reference": self.reference}
+        return dict(self._asdict())
 
 
 def records_for(mask: NDArray[np.bool_], what: str, method: str,
                 reference: str) -> tuple[Conversion, ...]:
     """One :class:`Conversion` per True entry of *mask* (rows reported 1-based)."""
-    return tuple(Conversion(int(i) + 1, what, method, reference) for i in np.flatnonzero(mask))
+    rows = (np.flatnonzero(mask) + 1).tolist()
+    return tuple(Conversion(r, what, method, reference) for r in rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +98,8 @@ class Effects:
         Every change applied on the way (zero-cell corrections, assumed correlations,
         conversions carried over from :func:`~metareview.effects.prepare_continuous`).
     vtype : tuple of str
-        The variance estimator used for each study (metafor's ``vtype``).
+        The variance estimator (metafor's ``vtype``): one entry when the same for every
+        study, else one per study.
 
     Examples
     --------
@@ -124,7 +127,9 @@ class Effects:
                              hint="give one sampling variance per effect size")
         object.__setattr__(self, "yi", yi)
         object.__setattr__(self, "vi", vi)
-        slab = tuple(str(s) for s in self.slab) if len(self.slab) else default_slab(k)
+        slab = self.slab if len(self.slab) else default_slab(k)
+        if not (isinstance(slab, tuple) and set(map(type, slab)) <= {str}):
+            slab = tuple(map(str, slab))
         if len(slab) != k:
             raise InputError(f"{len(slab)} study labels for {k} studies", column="slab",
                              hint="give one label per study")
@@ -136,7 +141,7 @@ class Effects:
             object.__setattr__(self, "ni", ni)
         object.__setattr__(self, "conversions", tuple(self.conversions))
         vt = tuple(self.vtype)
-        if len(vt) not in (0, k):
+        if len(vt) not in (0, 1, k):
             raise InputError(f"{len(vt)} vtype values for {k} studies", column="vtype")
         object.__setattr__(self, "vtype", vt)
 
@@ -180,7 +185,7 @@ class Effects:
 
 
 def default_slab(k: int) -> tuple[str, ...]:
-    return tuple(f"Study {i}" for i in range(1, k + 1))
+    return tuple(map("Study {}".format, range(1, k + 1)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,7 +349,10 @@ def check_correlation(args: Mapping[str, FloatArray], name: str) -> None:
 def vtype_array(vtype: str | Sequence[str], k: int, measure: Measure) -> NDArray[np.str_]:
     """Broadcast *vtype* to one entry per study and check it is offered by *measure*."""
     if isinstance(vtype, str):
-        arr = np.full(k, vtype, dtype=object)
+        if vtype not in measure.vtypes:
+            arr = np.array([vtype], dtype=object)
+        else:
+            return np.full(k, vtype)
     else:
         arr = np.asarray(list(vtype), dtype=object)
         if arr.shape[0] != k:

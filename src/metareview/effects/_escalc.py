@@ -314,7 +314,8 @@ def escalc(
         vi = np.where(undefined, np.nan, vi)
     recs.extend(slab_recs)
     recs.extend(res.conversions)
-    return Effects(m.code, yi, vi, labels, res.ni, tuple(recs), tuple(vt.tolist()))
+    vt_out = (str(vtype),) if isinstance(vtype, str) else tuple(vt.tolist())
+    return Effects(m.code, yi, vi, labels, res.ni, tuple(recs), vt_out)
 
 
 def _carry(conversions: Any) -> Iterable[Conversion]:

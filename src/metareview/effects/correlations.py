@@ -37,15 +37,19 @@ REF_COR = (
     "Meta-Analysis, ch. 6. Wiley. doi:10.1002/9780470743386"
 )
 
+SERIES_FROM_C = 20.0  # from here on the power series converges in a few dozen terms
+
+
 def hyp2f1_series_fallback(a: float, b: float, c: FloatArray, z: FloatArray) -> FloatArray:
     r"""Gauss hypergeometric function :math:`{}_2F_1(a, b; c; z)` for :math:`0 \le z \le 1`,
-    :math:`c > a + b`.
+    :math:`c > a + b`, vectorised.
 
-    Uses :func:`scipy.special.hyp2f1`; where it returns NaN (it does for large *c* with *z*
-    near 1, i.e. large samples with small correlations) the defining power series
-    :math:`\sum_k \frac{(a)_k (b)_k}{(c)_k k!} z^k` is summed instead, vectorised over the
-    studies that need it, until the terms are below 1e-17 of the sum. The series converges
-    quickly there because *c* is large (Abramowitz & Stegun 1964, eq. 15.1.1).
+    For :math:`c \ge 20` the defining power series
+    :math:`\sum_k \frac{(a)_k (b)_k}{(c)_k k!} z^k` (Abramowitz & Stegun 1964, eq. 15.1.1) is
+    summed until the terms fall below 1e-17 of the sum; with *c* that large it needs a few
+    dozen terms even at :math:`z = 1`. Below, and for any value the series did not settle,
+    :func:`scipy.special.hyp2f1` is used. (SciPy 1.17 returns NaN, slowly, for large *c* with
+    *z* near 1, i.e. for large samples with small correlations, hence the series.)
 
     Examples
     --------
@@ -53,21 +57,26 @@ def hyp2f1_series_fallback(a: float, b: float, c: FloatArray, z: FloatArray) -> 
     >>> round(float(hyp2f1_series_fallback(1.0, 1.0, np.array([2.0]), z)[0]), 12)
     1.38629436112
     """
-    c = np.asarray(c, dtype=np.float64)
-    z = np.asarray(z, dtype=np.float64)
-    c, z = np.broadcast_arrays(c, z)
-    out = np.array(hyp2f1(a, b, c, z), dtype=np.float64)
-    bad = ~np.isfinite(out) & (c > a + b) & (z >= 0) & (z <= 1)
-    if bad.any():
-        cb, zb = c[bad], z[bad]
+    c, z = np.broadcast_arrays(np.asarray(c, dtype=np.float64), np.asarray(z, dtype=np.float64))
+    out = np.full(c.shape, np.nan)
+    big = (c >= SERIES_FROM_C) & (z >= 0) & (z <= 1)
+    done = np.zeros(c.shape, dtype=bool)
+    if big.any():
+        cb, zb = c[big], z[big]
         term = np.ones_like(cb)
         total = np.ones_like(cb)
-        for k in range(100_000):  # passes over the studies that need it, not a loop per study
+        settled = np.zeros(cb.shape, dtype=bool)
+        for k in range(2000):  # passes over the studies, not a loop per study
             term = term * (a + k) * (b + k) / ((cb + k) * (k + 1)) * zb
             total = total + term
-            if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+            settled = np.abs(term) <= 1e-17 * np.abs(total)
+            if settled.all():
                 break
-        out[bad] = total
+        out[big] = total
+        done[big] = settled
+    rest = ~done
+    if rest.any():
+        out[rest] = hyp2f1(a, b, c[rest], z[rest])
     return out
 
 
