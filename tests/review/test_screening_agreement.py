@@ -154,3 +154,20 @@ def test_standard_errors_equal_delta_method(case: str) -> None:
     res = agreement(a, b, categories=cats)
     assert res.kappa_se**2 == pytest.approx(_delta_method_variance(_kappa, counts), rel=1e-6)
     assert res.ac1_se**2 == pytest.approx(_delta_method_variance(_ac1, counts), rel=1e-6)
+
+
+@pytest.mark.parametrize("case", ["fleiss_diagnoses", "screening_2x2"])
+def test_null_standard_error_is_delta_method_under_independence(case: str) -> None:
+    # Fleiss et al. (1969): the null variance is the large-sample variance when
+    # p_ij = p_i. p_.j; the delta method at the independence table with the same margins
+    # must give it.
+    counts = np.array(REF[case]["table"], dtype=float)
+    n = counts.sum()
+    p = counts / n
+    independent = np.outer(p.sum(axis=1), p.sum(axis=0)) * n
+    cats = ["include", "exclude", "maybe"][: counts.shape[0]]
+    a, b = _expand(REF[case]["table"], cats)
+    res = agreement(a, b, categories=cats)
+    assert res.kappa_se0**2 == pytest.approx(_delta_method_variance(_kappa, independent),
+                                             rel=1e-6)
+    assert res.kappa_p == pytest.approx(REF[case]["kappa_p"], rel=1e-9)
