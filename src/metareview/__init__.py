@@ -16,18 +16,41 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
+    # effect sizes
     "escalc": "metareview.effects",
     "Effects": "metareview.effects",
+    # models
     "rma": "metareview.models",
     "rma_batch": "metareview.models",
+    "rma_glmm": "metareview.models",
+    "subgroup_analysis": "metareview.models",
+    "predict": "metareview.models",
+    "confint": "metareview.models",
     "RMAResult": "metareview.models",
     "BatchResult": "metareview.models",
+    # sensitivity and influence
+    "leave_one_out": "metareview.diagnostics",
+    "influence": "metareview.diagnostics",
+    "cumulative": "metareview.diagnostics",
+    "baujat": "metareview.diagnostics",
+    "gosh": "metareview.diagnostics",
+    "ri_sensitivity": "metareview.diagnostics",
+    # small-study effects
+    "regtest": "metareview.bias",
+    "ranktest": "metareview.bias",
+    "trim_and_fill": "metareview.bias",
+    "fail_safe_n": "metareview.bias",
 }
+
+# subpackages reachable as attributes (metareview.models, ...), also loaded lazily
+_SUBMODULES = ("bias", "datasets", "diagnostics", "effects", "models", "plots", "review", "store")
 
 __all__ = sorted([*_LAZY, "errors", "__version__"])
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"metareview.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'metareview' has no attribute {name!r}")
