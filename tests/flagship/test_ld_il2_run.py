@@ -173,3 +173,23 @@ def test_bad_options(tmp_path: Path) -> None:
         run(tmp_path, ri=1.0)
     with pytest.raises(InputError, match="column ri_grid"):
         run(tmp_path, ri_grid=(0.5, -1.2))
+
+
+def test_sensitivity_rows(result) -> None:
+    from math import gamma, sqrt
+
+    from scipy.stats import norm
+
+    p = result.pooled
+    over = p[p["model"].str.endswith("not-counted reports of overlapping cohorts included")]
+    assert over["outcome"].tolist() == ["CDASI"]          # only row 25 is not counted
+    assert over["k"].tolist() == [2]
+    assert over["studies"].iloc[0].startswith("Yunzhi 2022")
+    # He 2020 SLEDAI week 12 with Wan's estimators (n = 29): pre mean (8 + 24 + 27) / 4,
+    # post mean (0 + 12 + 16) / 4, pre SD (27 - 8) / xi(29), xi(n) = 2 Phi^-1((n - .375)/(n + .25));
+    # SMCR = c(28) (post - pre) / pre SD, c(m) = G(m/2) / (sqrt(m/2) G((m-1)/2)) (Hedges 1981)
+    n = 29
+    sd_pre = (27 - 8) / (2 * norm.ppf((n - 0.375) / (n + 0.25)))
+    c = gamma((n - 1) / 2) / (sqrt((n - 1) / 2) * gamma((n - 2) / 2))
+    wan = p[(p["outcome"] == "SELENA-SLEDAI") & p["model"].str.endswith("medians by wan")]
+    assert wan["estimate"].iloc[0] == pytest.approx(c * (7.0 - 14.75) / sd_pre, rel=1e-12)

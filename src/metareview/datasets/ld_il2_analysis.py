@@ -238,6 +238,39 @@ def pool_glmm(table: pd.DataFrame) -> dict[str, Any]:
             "I2": res.I2, "notes": " | ".join(notes)}
 
 
+def _sensitivity_rows(tables: OutcomeTables, *, ri: float, method: str, median_method: str,
+                      include_overlapping: bool) -> list[dict[str, Any]]:
+    """Pooled SMCR (z) under the other median conversions, for outcomes with a converted
+    study, and with the not-counted reports of overlapping cohorts, for outcomes they change."""
+    rows: list[dict[str, Any]] = []
+    variants: list[tuple[str, OutcomeTables]] = [
+        (f"medians by {m}", analysis_tables(median_method=m,
+                                            include_overlapping=include_overlapping))
+        for m in ("luo_wan", "wan", "shi") if m != median_method]
+    if not include_overlapping:
+        variants.append(("not-counted reports of overlapping cohorts included",
+                         analysis_tables(median_method=median_method,
+                                         include_overlapping=True)))
+    for label, alt in variants:
+        for outcome, t in alt.continuous.items():
+            base = tables.continuous.get(outcome)
+            if label.startswith("medians") and not t["converted"].any():
+                continue
+            if not label.startswith("medians") and base is not None and (
+                    t["row"].tolist() == base["row"].tolist()):
+                continue
+            eff, notes = smcr_effects(t, ri=ri)
+            model = f"SMCR random-effects, z; sensitivity: {label}"
+            if len(t) < 2:
+                row = _single_row(outcome, "SMCR", ri, eff, t, notes)
+                row["model"] = f"single study (not pooled); sensitivity: {label}"
+                rows.append(row)
+                continue
+            res, more = _quiet(rma, eff, method=method)
+            rows.append(_fit_row(outcome, model, "SMCR", ri, res, t, [*notes, *more]))
+    return rows
+
+
 @dataclass(frozen=True)
 class FlagshipResult:
     """Everything the flagship run produced (each table also written to ``out_dir``).
@@ -352,6 +385,8 @@ def run(out_dir: str | Path, *, ri: float = 0.5, ri_grid: Sequence[float] = RI_G
                 loo_rows.append({"outcome": outcome, "left_out": r["slab"], **{
                     c: r[c] for c in LOO_COLUMNS[2:]}})
         bias_rows += _bias(outcome, fits["z"])
+    pooled += _sensitivity_rows(tables, ri=ri, method=method, median_method=median_method,
+                                include_overlapping=include_overlapping)
     for outcome, t in tables.counts.items():
         for measure in ("PLO", "PFT"):
             prop_rows.append({"outcome": outcome, **pool_proportion(t, measure=measure,
