@@ -107,3 +107,15 @@ def test_message_lists_at_most_ten_rows() -> None:
     err = _raises(r"rows 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more", "COR", ri=[2.0] * k,
                   ni=[20] * k)
     assert re.search(r"\(got 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, \.\.\.\)", str(err))
+
+
+def test_pandas_missing_and_booleans() -> None:
+    df = pd.DataFrame({"ri": [0.2, 0.3], "ni": pd.array([20, None], dtype="Int64")})
+    _raises(r"^row 2, column ni: ni is missing", "COR", data=df)
+    _raises(r"row 2, column ri: ri must be a number \(got True\)", "COR",
+            data=pd.DataFrame({"ri": [0.2, True], "ni": [20, 30]}))
+    _raises(r"column ri: ri must be numbers, not True/False", "COR",
+            data=pd.DataFrame({"ri": [True, False], "ni": [20, 30]}))
+    # (1 - 0.2^2)^2 / 19 = 0.9216 / 19, from a nullable integer column without gaps
+    eff = escalc("COR", data=pd.DataFrame({"ri": [0.2], "ni": pd.array([20], dtype="Int64")}))
+    assert eff.vi[0] == pytest.approx(0.9216 / 19, rel=1e-14)

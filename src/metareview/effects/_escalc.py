@@ -44,6 +44,12 @@ REF_ASSUMED_R = (
 def _to_float(name: str, value: Any) -> FloatArray:
     """*value* as a 1-D float array; non-numbers raise an InputError naming the rows."""
     if hasattr(value, "to_numpy"):
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and is_numeric_dtype(dtype) and not is_bool_dtype(dtype):
+            # numeric pandas columns, including nullable Int64/Float64 with <NA>
+            return np.asarray(value.to_numpy(dtype=np.float64, na_value=np.nan)).reshape(-1)
         value = value.to_numpy()
     arr = np.asarray(value)
     if arr.ndim == 0:
