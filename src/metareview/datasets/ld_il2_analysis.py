@@ -344,6 +344,10 @@ def run(out_dir: str | Path, *, ri: float = 0.5, ri_grid: Sequence[float] = RI_G
     Returns
     -------
     FlagshipResult
+        ``pooled`` holds, per continuous outcome, the SMCR fits (z, knha), the
+        independent-groups SMD, a single study's own estimate where k = 1, and sensitivity
+        rows: the other median conversions (outcomes with a converted study) and the
+        not-counted reports of overlapping cohorts (outcomes they change).
     """
     from metareview.datasets.ld_il2_compare import compare, write_outputs
 
