@@ -151,3 +151,13 @@ def test_import_does_not_pull_pandas_or_matplotlib() -> None:
 def test_effects_constructor_checks() -> None:
     with pytest.raises(InputError, match="yi has 2 values but vi has 1"):
         Effects("MD", yi=[1.0, 2.0], vi=[1.0])
+
+
+def test_public_names() -> None:
+    import metareview.effects as eff_pkg
+
+    public = {n for n in dir(eff_pkg) if not n.startswith("_")}
+    modules = {"binary", "continuous", "conversions", "correlations", "prepare", "proportions",
+               "transforms", "annotations"}
+    assert sorted(eff_pkg.__all__) == sorted(public - modules | {"transforms"})
+    assert eff_pkg.__all__ == sorted(eff_pkg.__all__, key=lambda s: (not s.isupper(), s))

@@ -12,7 +12,9 @@ from __future__ import annotations
 from metareview.effects._base import Conversion, Effects, Measure
 from metareview.effects._escalc import escalc
 from metareview.effects._registry import MEASURES, get_measure
+from metareview.effects import transforms
 from metareview.effects.conversions import (
+    Converted,
     combine_groups,
     mean_sd_from_median,
     ri_from_paired_p,
@@ -28,6 +30,7 @@ from metareview.effects.prepare import prepare_continuous
 __all__ = [
     "MEASURES",
     "Conversion",
+    "Converted",
     "Effects",
     "Measure",
     "combine_groups",
@@ -42,4 +45,5 @@ __all__ = [
     "sd_from_se",
     "se_from_ci",
     "se_from_p",
+    "transforms",
 ]

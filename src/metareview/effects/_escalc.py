@@ -247,7 +247,7 @@ def escalc(
     InputError
         Unknown measure or argument, missing argument or column, different lengths, missing
         or non-numeric values, impossible values (SDs <= 0, negative counts, events > n,
-        \\|r\\| > 1, too small n); the message names the rows (1-based) and the argument.
+        abs(r) > 1, too small n); the message names the rows (1-based) and the argument.
 
     Warns
     -----
