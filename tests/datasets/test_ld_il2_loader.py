@@ -190,3 +190,29 @@ def test_list_datasets_files_exist() -> None:
     for files, prov in zip(listing["files"], listing["provenance"], strict=True):
         for name in [*files.split(", "), prov]:
             assert (DATA_DIR / name).is_file()
+
+
+def test_published_numbers_transcribed_from_the_readme(shared_dir: Path) -> None:
+    from metareview.datasets.ld_il2 import load_published
+
+    readme = (shared_dir / "data" / "ld_il2" / "README.md").read_text()
+    flat = " ".join(readme.split())
+    pub = load_published()
+    assert len(pub) == 15
+    with open(DATA_DIR / "ld_il2_published.csv", newline="") as fh:
+        raw = list(csv.DictReader(fh))
+    for r in raw:
+        if r["ci_lb"]:   # "SMD 0.50 | 0.33, 0.67" or "SMD -2.109 (-3.271, -0.947)"
+            pattern = (rf"{re.escape(r['estimate'])}\s*(\||\()\s*{re.escape(r['ci_lb'])}, "
+                       rf"{re.escape(r['ci_ub'])}")
+            assert re.search(pattern, flat), r["statement"]
+        elif r["estimate"] not in ("", "0"):   # "54.8%", "33.1%", "14.4%"
+            assert f"{float(r['estimate']) * 100:.1f}%" in flat, r["statement"]
+    assert "no serious adverse events" in flat
+
+
+def test_unknown_data_file() -> None:
+    from metareview.datasets import data_path
+
+    with pytest.raises(InputError, match="no shipped data file named 'nope.csv'"):
+        data_path("nope.csv")
