@@ -1,10 +1,14 @@
 """Baujat plot: draws R's ``baujat(rma(yi, vi, data = dat))`` for dat.bcg (log risk ratios).
 
-Values from metafor 3.8.1 (``b <- baujat(res); b$x; b$y``, with ``control = list(threshold =
-1e-12)``), typed in: the plot only draws.
+Values from metafor 3.8.1 (``b <- baujat(res); b$x; b$y``), read from tests/reference/plots.json
+(written by tests/reference/make_fixtures_plots.R with the call beside the values): the plot
+only draws them.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,15 +17,9 @@ from numpy.testing import assert_allclose
 from metareview.errors import InputError
 from metareview.plots import baujat_plot
 
-BAUJAT = pd.DataFrame({
-    "slab": [str(i + 1) for i in range(13)],
-    "x": [0.0478183405, 1.4934114076, 0.5508753367, 1.5860500735, 0.6777110311,
-          0.0160055560, 1.5319030626, 1.6638459497, 0.1625233292, 1.1168477625,
-          0.4322210972, 1.5922385451, 1.2637881718],
-    "y": [0.0015375009, 0.1121070734, 0.0243490469, 0.2377736417, 0.0669858350,
-          0.0003332722, 0.1079094854, 0.1989646719, 0.0183816218, 0.1113896159,
-          0.0489706407, 0.0618345640, 0.1153128762],
-})  # fmt: skip
+REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+_REF = json.loads((REFERENCE / "plots.json").read_text(encoding="utf-8"))["baujat"]
+BAUJAT = pd.DataFrame({"slab": _REF["slab"], "x": _REF["x"], "y": _REF["y"]})
 
 
 def test_points_and_labels():

@@ -1,10 +1,10 @@
 """Bubble plot of ``rma(yi, vi, mods = ~ ablat, data = dat.bcg)`` (log risk ratios).
 
 The fitted line and band are checked against R's (metafor 3.8.1)
-``predict(res, newmods = c(13, 55))`` (fitted with ``control = list(threshold = 1e-12, tol =
-1e-12, maxiter = 1000)`` as in the fixtures) at the ends of the latitude range:
-pred = -0.1268542151, -1.3491266656; ci.lb = -0.4587383647, -1.7432717594;
-ci.ub = 0.2050299344, -0.9549815719. Weights from tests/reference/models.json.
+``predict(reg, newmods = c(min(dat$ablat), max(dat$ablat)))`` at the ends of the latitude
+range (13 and 55), and the bubble areas against ``weights(reg)``, read from
+tests/reference/plots.json (written by tests/reference/make_fixtures_plots.R, which stores
+each call beside its values).
 """
 
 from __future__ import annotations
@@ -28,27 +28,31 @@ def _case(case_id):
         return next(c for c in json.load(fh)["cases"] if c["id"] == case_id)
 
 
+def _bubble_ref():
+    with open(REFERENCE / "plots.json", encoding="utf-8") as fh:
+        return json.load(fh)["bubble"]
+
+
 def _line(ax, gid):
     return next(a for a in ax.lines if a.get_gid() == gid)
 
 
 def test_line_band_and_bubbles_match_metafor():
-    case = _case("bcg_RR~ablat/REML/z/95")
-    d = case["data"]
+    ref = _bubble_ref()
+    assert ref["fit"].startswith("rma(yi, vi, mods = ~ ablat")
+    d = ref["data"]
     res = rma(d["yi"], d["vi"], mods=np.asarray(d["ablat"], dtype=float), measure="RR")
     ax = bubble_plot(res, xlabel="Absolute latitude").axes[0]
     fit = _line(ax, "fitted-line")
     x = fit.get_xdata()
-    assert (x[0], x[-1]) == (13.0, 55.0)
-    assert_allclose(fit.get_ydata()[[0, -1]], [-0.1268542151, -1.3491266656], rtol=1e-6)
-    assert_allclose(_line(ax, "ci-lower").get_ydata()[[0, -1]],
-                    [-0.4587383647, -1.7432717594], rtol=1e-6)  # fmt: skip
-    assert_allclose(_line(ax, "ci-upper").get_ydata()[[0, -1]],
-                    [0.2050299344, -0.9549815719], rtol=1e-6)  # fmt: skip
+    assert [x[0], x[-1]] == ref["newmods"] == [13, 55]
+    assert_allclose(fit.get_ydata()[[0, -1]], ref["pred"], rtol=1e-6)
+    assert_allclose(_line(ax, "ci-lower").get_ydata()[[0, -1]], ref["ci_lb"], rtol=1e-6)
+    assert_allclose(_line(ax, "ci-upper").get_ydata()[[0, -1]], ref["ci_ub"], rtol=1e-6)
     bubbles = next(c for c in ax.collections if c.get_gid() == "studies")
     assert_allclose(bubbles.get_offsets()[:, 0], d["ablat"])
     assert_allclose(bubbles.get_offsets()[:, 1], d["yi"], rtol=1e-12)
-    w = np.asarray(case["expected"]["weights"])
+    w = np.asarray(ref["weights"])
     assert_allclose(bubbles.get_sizes() / bubbles.get_sizes().max(), w / w.max(), rtol=1e-6)
     # drawn on the log scale, labelled as risk ratios: the tick "1" sits at log(1) = 0
     ticks = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}

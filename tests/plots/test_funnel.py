@@ -2,8 +2,9 @@
 
 Data: metadat's ``dat.hackshaw1998`` (log odds ratios of lung cancer and passive smoking), as
 stored in tests/reference/models.json. The imputed studies are R's
-``trimfill(rma(yi, vi, data = dat.hackshaw1998))`` (metafor 3.8.1: k0 = 7 on the left;
-adjusted estimate 0.1744711721), typed in below because the plot only draws them.
+``trimfill(rma(yi, vi, data = dat.hackshaw1998))`` (metafor 3.8.1: k0 = 7 on the left), read
+from tests/reference/plots.json (written by tests/reference/make_fixtures_plots.R); the plot
+only draws them.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from metareview.plots import funnel_plot
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 
-# trimfill(res)$yi[fill], $vi[fill] in R (metafor 3.8.1)
-FILLED_YI = [-0.3600958385, -0.3845469344, -0.4131203068, -0.4271065488, -0.4767781586,
-             -0.5071492565, -0.5930916863]  # fmt: skip
-FILLED_VI = [0.5401958653, 0.2273205917, 0.0889215627, 0.1238162019, 0.3171477229,
-             0.2925657721, 0.3981954334]  # fmt: skip
+TRIMFILL = json.loads((REFERENCE / "plots.json").read_text(encoding="utf-8"))["trimfill"]
+# trimfill(res)$yi[fill], $vi[fill] and $beta in R (metafor 3.8.1)
+FILLED_YI = TRIMFILL["filled_yi"]
+FILLED_VI = TRIMFILL["filled_vi"]
+ADJUSTED = TRIMFILL["estimate"][0]
 
 
 def _hackshaw():
@@ -76,8 +77,10 @@ def test_contours_follow_peters_2008():
 def test_trim_and_fill_studies_are_open_circles():
     case = _hackshaw()
     res = rma(case["data"]["yi"], case["data"]["vi"], measure="OR")
-    fit = SimpleNamespace(b=np.array([0.1744711721]))
-    tf = SimpleNamespace(k0=7, side="left", fit=fit,
+    assert (TRIMFILL["call"], TRIMFILL["dataset"]) == ("trimfill(res)", "hackshaw1998")
+    assert (TRIMFILL["k0"], TRIMFILL["side"]) == (7, "left")
+    fit = SimpleNamespace(b=np.array([ADJUSTED]))
+    tf = SimpleNamespace(k0=TRIMFILL["k0"], side=TRIMFILL["side"], fit=fit,
                          filled=pd.DataFrame({"yi": FILLED_YI, "vi": FILLED_VI}))  # fmt: skip
     ax = funnel_plot(res, trimfill=tf).axes[0]
     filled = _artist(ax, "filled-studies")
@@ -85,7 +88,7 @@ def test_trim_and_fill_studies_are_open_circles():
     assert_allclose(filled.get_offsets()[:, 1], np.sqrt(FILLED_VI), rtol=1e-12)
     assert_allclose(filled.get_facecolors()[0], [1, 1, 1, 1])  # open: white face
     adj = _artist(ax, "estimate-adjusted").get_segments()[0][:, 0]
-    assert_allclose(adj, 0.1744711721, rtol=1e-12)
+    assert_allclose(adj, ADJUSTED, rtol=1e-12)
     # the lowest points (largest SE) must stay inside the y range
     assert ax.get_ylim()[0] > np.sqrt(max(FILLED_VI + case["data"]["vi"]))
 
@@ -127,4 +130,4 @@ def test_with_metareviews_own_trim_and_fill():
     # its own tolerance (differences of ~1e-6 here); tests/bias owns the tight comparison.
     assert_allclose(np.sort(filled[:, 0]), np.sort(FILLED_YI), rtol=1e-5)
     assert_allclose(np.sort(filled[:, 1]), np.sort(np.sqrt(FILLED_VI)), rtol=1e-6)
-    assert_allclose(_artist(ax, "estimate-adjusted").get_segments()[0][0, 0], 0.1744711721, rtol=1e-5)
+    assert_allclose(_artist(ax, "estimate-adjusted").get_segments()[0][0, 0], ADJUSTED, rtol=1e-5)

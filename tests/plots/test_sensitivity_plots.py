@@ -2,15 +2,16 @@
 
 The leave-one-out and cumulative tables are R's (metafor 3.8.1), for
 ``res <- rma(yi, vi, data = escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg))``:
-``leave1out(res)`` and ``cumul(res, order = dat$year)`` with ``control = list(threshold =
-1e-12, tol = 1e-12, maxiter = 1000)`` as in the fixtures, typed in below (the plots only draw
-them). The full-data fit comes from tests/reference/models.json (``bcg_RR/REML/z/95``).
+``leave1out(res)`` and ``cumul(res, order = dat$year)``, read from tests/reference/plots.json
+(written by tests/reference/make_fixtures_plots.R, which stores each call beside its values);
+the plots only draw them. The full-data fit comes from tests/reference/models.json
+(``bcg_RR/REML/z/95``).
 """
 
 from __future__ import annotations
 
 import json
-import math
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,44 +26,30 @@ from metareview.plots import cumulative_plot, leave_one_out_plot, ri_sensitivity
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 SLAB = [f"Trial {i + 1}" for i in range(13)]
 
-LOO = pd.DataFrame({
-    "slab": SLAB,
-    "estimate": [-0.7070837847, -0.6540312003, -0.6855544108, -0.6284093698, -0.7641700951,
-                 -0.7108765556, -0.6552475998, -0.7947676045, -0.7411972993, -0.6530329153,
-                 -0.7578586267, -0.7598120993, -0.7775361849],
-    "ci_lb": [-1.0794005316, -1.0081876495, -1.0495318682, -0.9745760367, -1.1400669715,
-              -1.1033672782, -1.0089689036, -1.1473213907, -1.1266730547, -1.0141905551,
-              -1.1415938330, -1.1167038659, -1.1411800184],
-    "ci_ub": [-0.3347670378, -0.2998747511, -0.3215769535, -0.2822427029, -0.3882732188,
-              -0.3183858329, -0.3015262960, -0.4422138184, -0.3557215439, -0.2918752755,
-              -0.3741234205, -0.4029203328, -0.4138923514],
-    "tau2": [0.3361567018, 0.2925830840, 0.3207379296, 0.2627581481, 0.3278032604,
-             0.3595540704, 0.2930258698, 0.2731829294, 0.3494520098, 0.2987245046,
-             0.3404882878, 0.3081622148, 0.3037333664],
-    "I2": [93.2259340940, 92.2539554674, 92.9354117978, 90.4124639335, 92.7634357722,
-           90.9118075434, 92.2777177216, 87.0313627396, 93.2132620357, 92.2322309420,
-           91.8109519192, 92.6782059649, 92.3444005461],
-})  # fmt: skip
 
-YEAR_ORDER = [1, 2, 6, 3, 10, 9, 12, 5, 7, 11, 13, 4, 8]  # order(dat.bcg$year) in R
-CUM = pd.DataFrame({
-    "slab": [SLAB[i - 1] for i in YEAR_ORDER],
-    "estimate": [-0.8893113339, -1.3250034422, -0.9720799318, -1.0010961745, -1.1014257852,
-                 -0.9734638944, -0.9012511003, -0.7885655037, -0.8656074388, -0.7852103679,
-                 -0.7082059924, -0.7947676045, -0.7145323422],
-    "ci_lb": [-2.0076674791, -2.0090088669, -1.4531792481, -1.4367664459, -1.4927631215,
-              -1.3412615272, -1.2750914810, -1.1745824706, -1.2502566599, -1.1382844332,
-              -1.0578330298, -1.1473213907, -1.0668976388],
-    "ci_ub": [0.2290448112, -0.6409980176, -0.4909806155, -0.5654259031, -0.7100884489,
-              -0.6056662616, -0.5274107196, -0.4025485369, -0.4809582177, -0.4321363025,
-              -0.3585789549, -0.4422138184, -0.3621670455],
-    "tau2": [0.0, 0.0, 0.0872067928, 0.0762623089, 0.0857551705,
-             0.1046041816, 0.1204597219, 0.1780273483, 0.2023350869, 0.2005458458,
-             0.2280919282, 0.2731829294, 0.3132432581],
-    "I2": [0.0, 0.0, 40.7091050987, 33.9756362166, 48.4128268879,
-           60.0007890723, 59.9975614628, 72.3903628269, 73.5064569179, 81.4028370143,
-           83.0108675202, 87.0313627396, 92.2213845213],
-})  # fmt: skip
+@cache
+def _plots_ref() -> dict:
+    with open(REFERENCE / "plots.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _table(entry: dict, slab: list[str]) -> pd.DataFrame:
+    cols = {k: entry[k] for k in ("estimate", "ci_lb", "ci_ub", "tau2", "I2")}
+    return pd.DataFrame({"slab": slab, **cols})
+
+
+LOO = _table(_plots_ref()["leave1out"], SLAB)
+YEAR_ORDER = [int(i) for i in _plots_ref()["cumul"]["order"]]  # R's order(dat.bcg$year)
+CUM = _table(_plots_ref()["cumul"], [SLAB[i - 1] for i in YEAR_ORDER])
+
+
+def test_reference_tables_are_rs_calls():
+    ref = _plots_ref()
+    assert ref["leave1out"]["call"] == "leave1out(res)"
+    assert ref["cumul"]["call"] == "cumul(res, order = dat$year)"
+    # years of dat.bcg: 1948, 1949, 1953 (trial 6), 1960 (trial 3), 1961 (trial 10), ...
+    assert YEAR_ORDER == [1, 2, 6, 3, 10, 9, 12, 5, 7, 11, 13, 4, 8]
+    assert len(LOO) == len(CUM) == 13
 
 
 def _bcg():
@@ -71,8 +58,15 @@ def _bcg():
     return case, rma(case["data"]["yi"], case["data"]["vi"], slab=SLAB, measure="RR")
 
 
-def _texts(ax, gid):
-    return [t.get_text() for t in sorted((t for t in ax.texts if t.get_gid() == gid),
+def _role(artist):
+    """The gid without its row suffix: ``label:3`` -> ``label``."""
+    gid = str(artist.get_gid())
+    head, _, tail = gid.rpartition(":")
+    return head if tail.isdigit() else gid
+
+
+def _texts(ax, role):
+    return [t.get_text() for t in sorted((t for t in ax.texts if _role(t) == role),
                                          key=lambda t: -t.get_position()[1])]  # fmt: skip
 
 
@@ -98,7 +92,7 @@ def test_leave_one_out_forest():
     assert_allclose(xy[:3, 0], [exp["ci_lb"][0], exp["b"][0], exp["ci_ub"][0]], rtol=1e-6)
     # I2 column: 93.2259 -> "93.23"
     assert _texts(ax, "column:I\u00b2 (%)")[0] == "93.23"
-    assert not [t for t in ax.texts if t.get_gid() == "weight-text"]
+    assert not [t for t in ax.texts if _role(t) == "weight-text"]
 
 
 def test_cumulative_forest_in_year_order():
@@ -110,9 +104,8 @@ def test_cumulative_forest_in_year_order():
     squares = _artist(ax, "study-squares").get_offsets()
     # the last cumulative estimate is the estimate on all studies
     assert_allclose(squares[-1, 0], case["expected"]["b"][0], rtol=1e-6)
-    assert _texts(ax, "ci-text")[0] == (
-        f"{math.exp(-0.8893113339):.2f} [{math.exp(-2.0076674791):.2f}, {math.exp(0.2290448112):.2f}]"
-    )
+    # trial 1 alone (study 1's Wald interval), by hand: exp(-0.8893) = 0.411, exp(-2.0077) = 0.134, exp(0.2290) = 1.257
+    assert _texts(ax, "ci-text")[0] == "0.41 [0.13, 1.26]"
 
 
 def test_leave_one_out_table_must_have_the_columns():
