@@ -48,10 +48,21 @@ def _bcg_fit():
     return rma(BCG["data"]["yi"], BCG["data"]["vi"], slab=BCG_SLAB, measure="RR")
 
 
-def _texts(fig, gid):
+def _role(artist):
+    """The gid without its row suffix: ``label:3`` -> ``label``, ``column:n:3`` -> ``column:n``."""
+    gid = str(artist.get_gid())
+    head, _, tail = gid.rpartition(":")
+    return head if tail.isdigit() else gid
+
+
+def _texts(fig, role):
     ax = fig.axes[0]
-    found = [t for t in ax.texts if t.get_gid() == gid]
+    found = [t for t in ax.texts if _role(t) == role]
     return sorted(found, key=lambda t: -t.get_position()[1])
+
+
+def _headers(fig):
+    return [t.get_text() for t in fig.axes[0].texts if str(t.get_gid()).startswith("header:")]
 
 
 def _artist(fig, gid):
@@ -250,7 +261,7 @@ def test_flagged_rows_get_a_footnote():
     fig = forest_plot(_bcg_fit(), flags={"Trial 2": "converted from median"})
     labels = [t.get_text() for t in _texts(fig, "label")]
     assert labels[1] == "Trial 2 *"
-    notes = [a.get_text() for a in fig.axes[0].texts if a.get_gid() == "footnote"]
+    notes = [t.get_text() for t in _texts(fig, "footnote")]
     assert notes == ["* converted from median"]
     with pytest.raises(InputError, match="flags name 1 studies not in the fit"):
         forest_plot(_bcg_fit(), flags={"Trial 99": "x"})
@@ -291,7 +302,7 @@ def test_risk_of_bias_from_a_rob_table():
             for s in BCG_SLAB for d in range(1, 6)]  # fmt: skip
     table = RobTable.from_frame(pd.DataFrame(rows, columns=["study", "domain", "judgement"]), tool="rob2")
     fig = forest_plot(_bcg_fit(), rob=table)
-    headers = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "header"]
+    headers = _headers(fig)
     assert headers[-6:] == ["D1", "D2", "D3", "D4", "D5", "Overall"]
     overall = _artist(fig, "rob:Overall").get_facecolors()
     # RoB 2: one domain at high risk makes the study high risk overall (Sterne et al. 2019)
@@ -310,7 +321,7 @@ def test_knha_test_text_and_90_percent_level():
     assert texts[1] == f"Test for overall effect: t = \u2212{abs(exp['zval'][0]):.2f}, df = 12 (p = {exp['pval'][0]:.3f})"
     xy = _artist(fig, "diamond-overall").get_xy()
     assert_allclose(xy[[0, 2], 0], [exp["ci_lb"][0], exp["ci_ub"][0]], **CI_TOL)
-    headers = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "header"]
+    headers = _headers(fig)
     assert "RR [90% CI]" in headers
     # study 1 at 90%: exp(-0.8893 -+ 1.644854 * sqrt(0.325585)) = 0.1602, 1.0542
     assert _texts(fig, "ci-text")[0].get_text() == "0.41 [0.16, 1.05]"
@@ -348,5 +359,5 @@ def test_proportions_have_no_line_of_no_effect():
     # ticks are round proportions at their logits: logit(0.5) = 0, logit(0.75) = log(3)
     ticks = {t.get_text(): t.get_position()[0] for t in ax.get_xticklabels()}
     assert_allclose([ticks["0.5"], ticks["0.75"]], [0.0, math.log(3)], atol=1e-12)
-    headers = [t.get_text() for t in ax.texts if t.get_gid() == "header"]
+    headers = _headers(fig)
     assert "Proportion [95% CI]" in headers

@@ -7,11 +7,20 @@ pooled diamonds, the prediction interval of Higgins, Thompson & Spiegelhalter (2
 Soc A 172:137-159, doi:10.1111/j.1467-985X.2008.00552.x, the axis with back-transformed ticks,
 the "favours" labels and the footnotes. The display follows Lewis & Clarke (2001), BMJ
 322:1479-1480, doi:10.1136/bmj.322.7300.1479.
+
+Every artist gets a ``gid`` (the element id in SVG output) unique within its figure: the role,
+then for text in a row the row's index in ``ForestPlot.rows``, e.g. ``label:3``,
+``ci-text:3``, ``weight-text:3``, ``column:n:3``, ``stat-text:16``, ``rob-symbol:D1:3``;
+``header:<column>`` for column headers, ``favours:left``/``favours:right``, ``footnote:0``;
+one artist each for ``study-squares``, ``study-ci``, ``diamond-overall``,
+``diamond-subgroup:<level>``, ``prediction-interval``, ``null-line``, ``estimate-line``. A
+gid already used in the figure gets ``-2``, ``-3``... appended.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -94,6 +103,24 @@ def _default_xlim(rows: pd.DataFrame, null: float | None) -> tuple[float, float]
     return lo - pad, hi + pad
 
 
+def _gid_namer(fig: Any) -> Callable[[str], str]:
+    """A function giving each artist a gid not yet used in *fig* (``base``, else ``base-2``...).
+
+    The gid becomes the element id in SVG output, so it must be unique within the figure,
+    also when several forest plots share one figure.
+    """
+    used = {a.get_gid() for a in fig.findobj() if a.get_gid() is not None}
+
+    def name(base: str) -> str:
+        gid, n = base, 2
+        while gid in used:
+            gid, n = f"{base}-{n}", n + 1
+        used.add(gid)
+        return gid
+
+    return name
+
+
 def draw_forest(
     fp: ForestPlot,
     ax: Any,
@@ -123,6 +150,7 @@ def draw_forest(
     keep &= ~((rows["kind"] == "pi") & ~np.isfinite(rows["ci_lb"].astype(float))).to_numpy()
     rob = None if fp.rob is None else fp.rob[keep].reset_index(drop=True)
     rows = rows[keep].reset_index(drop=True)
+    row_id = np.flatnonzero(keep)  # each drawn row's index in fp.rows (the gid suffix)
     n = len(rows)
     y = -np.arange(n, dtype=float)
     kind = rows["kind"].to_numpy()
@@ -196,6 +224,7 @@ def draw_forest(
             )
         )
     fig = ax.figure
+    gid = _gid_namer(fig)
     ax.set_ylim(-(n - 1) - 0.5, 0.5)
     null = fp.null
     lo, hi = xlim if xlim is not None else _default_xlim(rows, null)
@@ -215,42 +244,46 @@ def draw_forest(
     for j, (header, cells, width, align) in enumerate(left_cols):
         xa = x if align == "left" else x + width
         tr = column_transform(xa)
-        ax.text(0, 1.0, header, transform=tr, ha=align, fontweight="bold", gid="header", **text_kw)
+        ax.text(0, 1.0, header, transform=tr, ha=align, fontweight="bold", gid=gid(f"header:{header}"),
+                **text_kw)
+        role = "label" if j == 0 else f"column:{header}"
         for i, cell in enumerate(cells):
             if cell:
                 weight = "bold" if (j == 0 and bold[i]) else "normal"
-                gid = "label" if j == 0 else f"column:{header}"
-                ax.text(0, y[i], cell, transform=tr, ha=align, fontweight=weight, gid=gid, **text_kw)
+                ax.text(0, y[i], cell, transform=tr, ha=align, fontweight=weight, gid=gid(f"{role}:{row_id[i]}"),
+                        **text_kw)
         x += width + gap
     # long text rows (heterogeneity, tests) start at the label column
     tr = column_transform(-left_total)
     for i in np.flatnonzero(text_rows):
-        ax.text(0, y[i], labels[i], transform=tr, ha="left", gid="stat-text", zorder=4,
+        ax.text(0, y[i], labels[i], transform=tr, ha="left", gid=gid(f"stat-text:{row_id[i]}"), zorder=4,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5}, **text_kw)
     # right columns
     dx = gap
     for header, cells, width, align in right_cols:
         tr = column_transform(dx + width)
-        gid = "ci-text" if header == ci_header else "weight-text"
-        ax.text(1.0, 1.0, header, transform=tr, ha=align, fontweight="bold", gid="header", **text_kw)
+        role = "ci-text" if header == ci_header else "weight-text"
+        ax.text(1.0, 1.0, header, transform=tr, ha=align, fontweight="bold", gid=gid(f"header:{header}"),
+                **text_kw)
         for i, cell in enumerate(cells):
             if cell:
-                ax.text(1.0, y[i], cell, transform=tr, ha=align, gid=gid,
+                ax.text(1.0, y[i], cell, transform=tr, ha=align, gid=gid(f"{role}:{row_id[i]}"),
                         fontweight="bold" if kind[i] in ("subgroup", "overall") else "normal", **text_kw)
         dx += width + gap
     if rob is not None:
         for domain, width in zip(rob_cols, rob_w, strict=True):
             tr = column_transform(dx + width / 2)
-            ax.text(1.0, 1.0, domain, transform=tr, ha="center", fontweight="bold", gid="header", **text_kw)
+            ax.text(1.0, 1.0, domain, transform=tr, ha="center", fontweight="bold", gid=gid(f"header:{domain}"),
+                    **text_kw)
             mask = rob[domain].notna().to_numpy()
             judg = [str(v).strip().lower() for v in rob.loc[mask, domain]]
             colors = [ROB_LEVELS[j][0] for j in judg]
             ax.scatter(np.ones(mask.sum()), y[mask], s=(fs * 1.25) ** 2, c=colors, transform=tr,
-                       clip_on=False, edgecolors="black", linewidths=0.4, gid=f"rob:{domain}", zorder=3)
-            for yy, j in zip(y[mask], judg, strict=True):
+                       clip_on=False, edgecolors="black", linewidths=0.4, gid=gid(f"rob:{domain}"), zorder=3)
+            for yy, r, j in zip(y[mask], row_id[mask], judg, strict=True):
                 ax.text(1.0, yy, ROB_LEVELS[j][1], transform=tr, ha="center", fontsize=fs * 0.8,
                         fontweight="bold", va="center", color="white" if j != "some concerns" else "black",
-                        gid=f"rob-symbol:{domain}", zorder=4)
+                        gid=gid(f"rob-symbol:{domain}:{r}"), zorder=4)
             dx += width
 
     # ---- panel graphics
@@ -263,7 +296,7 @@ def draw_forest(
     seg_lo = np.clip(lb[st], lo, hi)
     seg_hi = np.clip(ub[st], lo, hi)
     segs = np.stack([np.column_stack([seg_lo, ys]), np.column_stack([seg_hi, ys])], axis=1)
-    ax.add_collection(LineCollection(segs, colors=style.ci_color, linewidths=0.8, gid="study-ci", zorder=2))
+    ax.add_collection(LineCollection(segs, colors=style.ci_color, linewidths=0.8, gid=gid("study-ci"), zorder=2))
     arrow_ms = fs * 0.45
     for side, mask, xpos, marker in (
         ("left", lb[st] < lo, lo, "<"),
@@ -272,7 +305,7 @@ def draw_forest(
         if mask.any():
             ax.add_line(Line2D(np.full(mask.sum(), xpos), ys[mask], linestyle="none", marker=marker,
                                markersize=arrow_ms, color=style.ci_color, clip_on=False,
-                               gid=f"ci-arrow-{side}", zorder=3))
+                               gid=gid(f"ci-arrow-{side}"), zorder=3))
     if np.isfinite(wt[st]).any():
         side_pt = np.sqrt(np.clip(wt[st], 0, None) / np.nanmax(wt[st])) * fs * 1.3
         sizes = np.maximum(side_pt, fs * 0.35) ** 2
@@ -280,7 +313,7 @@ def draw_forest(
         sizes = np.full(st.sum(), (fs * 0.6) ** 2)
     inside = (est[st] >= lo) & (est[st] <= hi)
     ax.scatter(est[st][inside], ys[inside], s=sizes[inside], marker="s", c=style.square_color,
-               edgecolors=style.square_edge, linewidths=0.3, gid="study-squares", zorder=3)
+               edgecolors=style.square_edge, linewidths=0.3, gid=gid("study-squares"), zorder=3)
     overall_y = None
     for i in np.flatnonzero(np.isin(kind, ("subgroup", "overall"))):
         h = 0.38
@@ -290,26 +323,26 @@ def draw_forest(
             Polygon(verts, closed=True, zorder=3,
                     facecolor=style.diamond_color if is_overall else style.subgroup_diamond_color,
                     edgecolor=style.diamond_edge, linewidth=0.6,
-                    gid="diamond-overall" if is_overall else f"diamond-subgroup:{rows.loc[i, 'group']}")
+                    gid=gid("diamond-overall" if is_overall else f"diamond-subgroup:{rows.loc[i, 'group']}"))
         )
         if is_overall:
             overall_y = y[i]
     if pi == "row":
         for i in np.flatnonzero(kind == "pi"):
             ax.add_line(Line2D([lb[i], ub[i]], [y[i], y[i]], color=style.pi_color, linewidth=2.2,
-                               solid_capstyle="butt", gid="prediction-interval", zorder=3))
+                               solid_capstyle="butt", gid=gid("prediction-interval"), zorder=3))
     elif pi == "dashed" and overall_y is not None and len(pi_rows):
         p_lb, p_ub = float(pi_rows["ci_lb"].iloc[0]), float(pi_rows["ci_ub"].iloc[0])
         if np.isfinite([p_lb, p_ub]).all():
             ax.add_line(Line2D([p_lb, p_ub], [overall_y, overall_y], color=style.pi_color, linewidth=1.0,
-                               linestyle="--", gid="prediction-interval", zorder=2))
+                               linestyle="--", gid=gid("prediction-interval"), zorder=2))
     graphic_idx = np.flatnonzero(np.isin(kind, _GRAPHIC_KINDS))
     y_bottom = (y[graphic_idx].min() if graphic_idx.size else y[-1]) - 0.5
     if null is not None and lo <= null <= hi:
-        ax.vlines(null, y_bottom, 0.5, colors=style.null_color, linewidths=0.7, gid="null-line", zorder=1)
+        ax.vlines(null, y_bottom, 0.5, colors=style.null_color, linewidths=0.7, gid=gid("null-line"), zorder=1)
     if overall_y is not None:
         o = float(est[kind == "overall"][0])
-        ax.vlines(o, y_bottom, 0.5, colors="#7f7f7f", linewidths=0.7, linestyles=":", gid="estimate-line", zorder=1)
+        ax.vlines(o, y_bottom, 0.5, colors="#7f7f7f", linewidths=0.7, linestyles=":", gid=gid("estimate-line"), zorder=1)
 
     # ---- axis, favours labels, footnotes, title
     ticks, tick_labels = axis_ticks(lo, hi, fp.transf, style)
@@ -320,15 +353,15 @@ def draw_forest(
                   labelpad=fs * 2.2 if favours else 4)
     if favours is not None:
         ref = null if null is not None else (lo + hi) / 2
-        for text, ha, sign in ((favours[0], "right", -1), (favours[1], "left", 1)):
+        for text, ha, sign, side in ((favours[0], "right", -1, "left"), (favours[1], "left", 1, "right")):
             ax.annotate(text, xy=(ref, 0), xycoords=("data", "axes fraction"),
                         xytext=(sign * fs * 0.6, -fs * 2.2), textcoords="offset points", ha=ha,
-                        va="top", fontsize=fs, fontfamily=style.family, gid="favours")
+                        va="top", fontsize=fs, fontfamily=style.family, gid=gid(f"favours:{side}"))
     for j, (sym, note) in enumerate(fp.footnotes.items()):
         ax.annotate(f"{sym} {note}", xy=(0, 0), xycoords="axes fraction",
                     xytext=(-left_total * 72, -(fs * 4.2 + (fs * 1.8 if favours else 0) + j * fs * 1.5)),
                     textcoords="offset points", ha="left", va="top", fontsize=fs,
-                    fontfamily=style.family, gid="footnote")
+                    fontfamily=style.family, gid=gid(f"footnote:{j}"))
     if title:
         ax.set_title(title, pad=rh * 72 * 1.7, fontsize=fs + 1.5, fontweight="bold", fontfamily=style.family)
     return fig if created else ax

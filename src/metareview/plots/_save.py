@@ -3,10 +3,19 @@
 The same figure gives the same bytes: the SVG element ids are seeded with a fixed
 ``svg.hashsalt`` and the creation date is left out of the SVG and PDF metadata, so figures
 committed alongside a review (or compared in CI) do not change when nothing changed.
+
+In SVG output every artist's ``gid`` becomes an element ``id``; ids must be unique within a
+document and be XML names (W3C, Extensible Markup Language 1.0, 5th ed., 2008, sections 2.3
+and 3.3.1, "Validity constraint: ID"). While the file is written, a gid that is not a valid
+name has its other characters replaced by ``_`` and a repeated one gets ``-2``, ``-3``...;
+the figure's own gids are restored afterwards.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +25,41 @@ __all__ = ["save_figure"]
 
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 _HASHSALT = "metareview"
+_NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+def svg_ids(gids: list[str]) -> list[str]:
+    """Valid, unique SVG element ids for *gids*, in order (the first of a repeat keeps its name).
+
+    >>> svg_ids(["label", "label", "column:I\u00b2 (%)", "3d", "label-2"])
+    ['label', 'label-2', 'column:I_____', '_3d', 'label-2-2']
+    """
+    used: set[str] = set()
+    out = []
+    for gid in gids:
+        base = _NOT_NAME_CHAR.sub("_", str(gid)) or "_"
+        if not (base[0].isalpha() or base[0] == "_"):
+            base = "_" + base
+        name, n = base, 2
+        while name in used:
+            name, n = f"{base}-{n}", n + 1
+        used.add(name)
+        out.append(name)
+    return out
+
+
+@contextmanager
+def _unique_gids(figure: Any) -> Iterator[None]:
+    """Give the figure's artists valid, unique gids while it is written; restore them after."""
+    artists = [a for a in figure.findobj() if a.get_gid() is not None]
+    old = [str(a.get_gid()) for a in artists]
+    for artist, new in zip(artists, svg_ids(old), strict=True):
+        artist.set_gid(new)
+    try:
+        yield
+    finally:
+        for artist, gid in zip(artists, old, strict=True):
+            artist.set_gid(gid)
 
 
 def save_figure(fig: Any, path: str | Path, *, dpi: int = 300) -> Path:
@@ -60,6 +104,6 @@ def save_figure(fig: Any, path: str | Path, *, dpi: int = 300) -> Path:
         metadata = {"CreationDate": None, "ModDate": None}
     else:
         metadata = None
-    with matplotlib.rc_context({"svg.hashsalt": _HASHSALT, "svg.fonttype": "path"}):
+    with matplotlib.rc_context({"svg.hashsalt": _HASHSALT, "svg.fonttype": "path"}), _unique_gids(figure):
         figure.savefig(path, format=fmt, dpi=dpi, metadata=metadata, bbox_inches="tight")
     return path

@@ -696,7 +696,7 @@ def forest_plot(
     >>> res = rma([0.21, 0.53, 0.38, 0.10], [0.04, 0.02, 0.05, 0.03], measure="SMD",
     ...           slab=["Ames 2001", "Bell 2005", "Cole 2010", "Diaz 2012"])
     >>> fig = forest_plot(res, favours=("Favours control", "Favours treatment"))
-    >>> [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "label"]
+    >>> [t.get_text() for t in fig.axes[0].texts if t.get_gid().startswith("label:")]
     ['Ames 2001', 'Bell 2005', 'Cole 2010', 'Diaz 2012', 'Random-effects model', 'Prediction interval']
     """
     if hasattr(res, "fits") and hasattr(res, "overall"):
