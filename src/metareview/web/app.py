@@ -25,9 +25,9 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.sessions import SessionMiddleware
 
 from metareview.errors import MetaReviewError
-from metareview.web.security import LoginRateLimiter, check_csrf, new_csrf_token
+from metareview.web.security import LoginRateLimiter, UploadTooLarge, check_csrf, new_csrf_token
 
-__all__ = ["LoginRequired", "Settings", "create_app", "render"]
+__all__ = ["LoginRequired", "Settings", "create_app", "iter_routes", "render"]
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_PATHS = frozenset({"/login"})
@@ -71,6 +71,24 @@ def _guard_factory(settings: Settings):  # type: ignore[no-untyped-def]
         if not request.session.get("user"):
             raise LoginRequired()
     return guard
+
+
+def iter_routes(app: FastAPI) -> list[tuple[str, frozenset[str]]]:
+    """``(path, methods)`` of every HTTP route of the app, included routers walked through."""
+    from fastapi.routing import APIRoute
+
+    out: list[tuple[str, frozenset[str]]] = []
+
+    def walk(routes: Any) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                out.append((route.path, frozenset(route.methods)))
+            inner = getattr(route, "original_router", None)  # FastAPI >= 0.16x keeps routers
+            if inner is not None:
+                walk(inner.routes)
+
+    walk(app.routes)
+    return out
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -180,6 +198,10 @@ def create_app(
         if request.method == "GET":
             return redirect("/login")
         return HTMLResponse("login required", status_code=401)
+
+    @app.exception_handler(UploadTooLarge)
+    async def _too_large(request: Request, exc: UploadTooLarge) -> Response:
+        return render(request, "error.html", status_code=413, message=str(exc))
 
     @app.exception_handler(MetaReviewError)
     async def _user_error(request: Request, exc: MetaReviewError) -> Response:

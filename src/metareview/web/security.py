@@ -187,6 +187,13 @@ def safe_upload_path(folder: Path, client_name: str | None) -> Path:
     return target
 
 
+def _size(n: int) -> str:
+    """>>> _size(50 << 20), _size(256 << 10)
+    ('50 MB', '256 KB')
+    """
+    return f"{n >> 20} MB" if n >= 1 << 20 else f"{n >> 10} KB"
+
+
 def save_upload(source: BinaryIO, folder: Path, client_name: str | None, *,
                 max_bytes: int) -> Path:
     """Copy *source* into a generated file in *folder*, at most *max_bytes* bytes.
@@ -209,7 +216,7 @@ def save_upload(source: BinaryIO, folder: Path, client_name: str | None, *,
                 written += len(block)
                 if written > max_bytes:
                     raise UploadTooLarge(
-                        f"the file is larger than {max_bytes // (1 << 20)} MB",
+                        f"the file is larger than {_size(max_bytes)}",
                         file=str(client_name or "upload"),
                         hint="split the export into smaller files",
                     )
