@@ -138,3 +138,9 @@ def password() -> str:
 @pytest.fixture(name="csrf_of")
 def csrf_of_fixture():  # type: ignore[no-untyped-def]
     return csrf_of
+
+
+@pytest.fixture()
+def serve():  # type: ignore[no-untyped-def]
+    """``with serve(app) as server:`` runs *app* on a free loopback port."""
+    return LiveServer
