@@ -31,7 +31,16 @@ import numpy as np
 
 from metareview.errors import InputError
 
-__all__ = ["ROB_LEVELS", "STYLES", "PlotStyle", "format_cell", "format_p", "get_style", "text_width_in"]
+__all__ = [
+    "ROB_LEVELS",
+    "STYLES",
+    "PlotStyle",
+    "format_cell",
+    "format_p",
+    "get_style",
+    "place_labels",
+    "text_width_in",
+]
 
 
 @dataclass(frozen=True)
@@ -408,3 +417,127 @@ def format_cell(value: Any, decimals: int, style: PlotStyle, *, integral: bool =
             return str(int(value))
         return style.format_number(float(value), decimals=decimals)
     return str(value)
+
+
+# --- point labels that do not overlap ---------------------------------------------------
+
+
+def place_labels(
+    ax: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    texts: Sequence[str],
+    style: PlotStyle,
+    *,
+    order: Sequence[int] | None = None,
+    marker_radius_pt: float | np.ndarray = 3.0,
+    fontsize: float | None = None,
+    gid: str = "study-label",
+    max_steps: int = 16,
+) -> list[Any]:
+    """Label points with texts that do not overlap one another, nudged apart greedily.
+
+    Labels are placed one at a time, in *order* (the most important first). Each goes to
+    the nearest free spot among: right or left of its point, centred just above or below
+    it, and those moved up or down by one, two ... *max_steps* half text heights, where a spot is
+    free when its box lies in the axes and overlaps neither an earlier label nor a point
+    marker. When no spot is
+    free of markers, the first free of labels is taken; failing that, the one overlapping
+    the least. A label moved off its point's row gets a thin leader line to the point.
+    Positions are computed in points for the axes' current size and limits, so set the
+    limits first. This is the simple greedy strategy of map labelling (Christensen, Marks &
+    Shieber 1995, "An empirical study of algorithms for point-feature label placement", ACM
+    Trans Graph 14:203-232, doi:10.1145/212332.212334) restricted to vertical steps.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    x, y : arrays
+        The points, in data coordinates.
+    texts : sequence of str
+        One label per point.
+    style : PlotStyle
+        Font family and size.
+    order : sequence of int, optional
+        Indices of the points to label, most important first (default: all, in order).
+    marker_radius_pt : float or array
+        Radius of each point's marker in points (an obstacle for every label).
+    fontsize : float, optional
+        Font size of the labels (default: the style's).
+    gid : str
+        Prefix of the labels' gids.
+    max_steps : int
+        How far (in half text heights) a label may move up or down.
+
+    Returns
+    -------
+    list of matplotlib Annotation, one per labelled point in index order, with gids
+    ``"{gid}:{i}"`` (*i* the point's index).
+    """
+    fig = ax.figure
+    fs = style.fontsize if fontsize is None else fontsize
+    scale = 72.0 / fig.dpi
+    pts = ax.transData.transform(np.column_stack([np.asarray(x, float), np.asarray(y, float)])) * scale
+    box = np.asarray(ax.bbox.extents, dtype=float) * scale  # x0, y0, x1, y1 in points
+    st = replace(style, fontsize=fs)
+    # outline widths, plus room for hinting and pixel rounding at screen resolutions (~2%)
+    widths = np.array([text_width_in([str(t)], st) * 72.0 * 1.05 + 1.0 for t in texts])
+    h = fs * 1.25 + 1.0
+    radius = np.broadcast_to(np.asarray(marker_radius_pt, dtype=float), (len(pts),))
+    markers = np.column_stack([pts[:, 0] - radius, pts[:, 1] - radius, pts[:, 0] + radius,
+                               pts[:, 1] + radius])  # fmt: skip
+    # candidate spots: side 0 = text right of the point (ha "left"), 1 = left of it (ha
+    # "right"), 2 = centred above, 3 = centred below; k = vertical step in half heights
+    k = np.arange(-max_steps, max_steps + 1, dtype=float)
+    side = np.repeat([0, 1, 2, 3], k.size)
+    step = np.tile(k, 4)
+    keep = ~(((side == 2) & (step < 0)) | ((side == 3) & (step > 0)))
+    side, step = side[keep], step[keep]
+    moved = np.abs(step) > 1  # far enough from the point for a leader line
+    ha_of = np.array(["left", "right", "center", "center"])
+    placed = np.empty((0, 4))
+    chosen: dict[int, tuple[float, float, str, bool]] = {}
+    seq = list(range(len(texts))) if order is None else [int(i) for i in order]
+    for i in seq:
+        px, py = pts[i]
+        w, r = widths[i], radius[i]
+        gap, lift = r + 1.5, r + 1.0 + h / 2
+        dy = step * h / 2 + np.select([side == 2, side == 3], [lift, -lift], 0.0)
+        x0 = np.select([side == 0, side == 1], [px + gap, px - gap - w], px - w / 2)
+        cost = np.abs(dy) + np.where(side >= 2, 0.25 * h, 0.0)
+        rank = np.argsort(cost, kind="stable")
+        c = np.column_stack([x0, py + dy - h / 2, x0 + w, py + dy + h / 2])[rank]
+        inside = (c[:, 0] >= box[0]) & (c[:, 2] <= box[2]) & (c[:, 1] >= box[1]) & (c[:, 3] <= box[3])
+        lab_area = _overlap_area(c, placed)
+        mark_area = _overlap_area(c, markers)
+        ok = np.flatnonzero(inside & (lab_area == 0) & (mark_area == 0))
+        if ok.size == 0:
+            ok = np.flatnonzero(inside & (lab_area == 0))
+        j = int(ok[0]) if ok.size else int(np.argmin(lab_area + np.where(inside, 0, 1e6)))
+        placed = np.vstack([placed, c[j]])
+        ha = str(ha_of[side[rank[j]]])
+        anchor = c[j, 0] if ha == "left" else (c[j, 2] if ha == "right" else (c[j, 0] + c[j, 2]) / 2)
+        chosen[i] = (float(anchor - px), float(dy[rank[j]]), ha, bool(moved[rank[j]]))
+    out = []
+    for i, text in enumerate(texts):
+        if i not in chosen:
+            continue
+        dx, dy_i, ha, far = chosen[i]
+        arrow = None
+        if far:
+            arrow = {"arrowstyle": "-", "color": "0.45", "linewidth": 0.4, "shrinkA": 0,
+                     "shrinkB": float(radius[i])}  # fmt: skip
+        out.append(ax.annotate(str(text), (float(np.asarray(x)[i]), float(np.asarray(y)[i])),
+                               xytext=(dx, dy_i), textcoords="offset points", ha=ha, va="center",
+                               fontsize=fs, fontfamily=style.family, arrowprops=arrow,
+                               annotation_clip=False, gid=f"{gid}:{i}"))  # fmt: skip
+    return out
+
+
+def _overlap_area(c: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Total overlap area of each box in *c* with the boxes in *others* (rows x0, y0, x1, y1)."""
+    if others.size == 0:
+        return np.zeros(len(c))
+    wx = np.minimum(c[:, None, 2], others[None, :, 2]) - np.maximum(c[:, None, 0], others[None, :, 0])
+    wy = np.minimum(c[:, None, 3], others[None, :, 3]) - np.maximum(c[:, None, 1], others[None, :, 1])
+    return (np.clip(wx, 0, None) * np.clip(wy, 0, None)).sum(axis=1)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import InputError
-from metareview.plots._style import PlotStyle, get_style
+from metareview.plots._style import PlotStyle, get_style, place_labels
 
 __all__ = ["baujat_plot"]
 
@@ -41,7 +41,10 @@ def baujat_plot(
         Journal preset.
     labels : bool or int
         Label every study (True), none (False), or the *labels* studies farthest from the
-        origin (largest x + y), which keeps a plot of many studies legible.
+        origin (largest x + y), which keeps a plot of many studies legible. Labels are
+        nudged apart so that none overlaps another (the most extreme studies are placed
+        first; see :func:`metareview.plots._style.place_labels`); a moved label gets a
+        leader line to its point.
 
     Returns
     -------
@@ -73,16 +76,15 @@ def baujat_plot(
         fig = Figure(figsize=(5.0, 4.2))
         ax = fig.add_axes((0.13, 0.13, 0.82, 0.82))
     fs = st.fontsize
-    ax.scatter(x, y, s=(fs * 0.75) ** 2, c=st.square_color, edgecolors="black", linewidths=0.4,
+    marker_pt = fs * 0.75  # marker diameter in points
+    ax.scatter(x, y, s=marker_pt**2, c=st.square_color, edgecolors="black", linewidths=0.4,
                zorder=3, gid="studies")  # fmt: skip
+    ax.set_xlim(0, max(float(x.max()) * 1.15, 1e-9))
+    ax.set_ylim(0, max(float(y.max()) * 1.15, 1e-9))
     if labels:
         order = np.argsort(-(x + y), kind="stable")
         shown = order if labels is True else order[: int(labels)]
-        for i in sorted(shown):
-            ax.annotate(slab[i], (x[i], y[i]), xytext=(4, 4), textcoords="offset points",
-                        fontsize=fs, fontfamily=st.family, gid="study-label")  # fmt: skip
-    ax.set_xlim(0, max(float(x.max()) * 1.15, 1e-9))
-    ax.set_ylim(0, max(float(y.max()) * 1.15, 1e-9))
+        place_labels(ax, x, y, slab, st, order=shown, marker_radius_pt=marker_pt / 2 + 0.4)
     ax.set_xlabel("Contribution to overall heterogeneity (Q)", fontsize=fs + 1, fontfamily=st.family)
     ax.set_ylabel("Influence on overall result", fontsize=fs + 1, fontfamily=st.family)
     ax.tick_params(labelsize=fs)

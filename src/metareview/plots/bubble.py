@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 from metareview.errors import NotApplicableError
-from metareview.plots._style import PlotStyle, axis_ticks, default_transf, get_style, measure_label
+from metareview.plots._style import (
+    PlotStyle,
+    axis_ticks,
+    default_transf,
+    get_style,
+    measure_label,
+    place_labels,
+)
 
 __all__ = ["bubble_plot"]
 
@@ -50,7 +57,8 @@ def bubble_plot(
     xlabel, ylabel : str, optional
         Axis labels (default: the moderator's name and the measure's name).
     labels : bool
-        Write the study labels beside the bubbles.
+        Write the study labels beside the bubbles, nudged apart so that none overlaps
+        another (the heaviest studies are placed first).
     n_grid : int
         Number of moderator values at which the line and band are evaluated.
 
@@ -107,14 +115,16 @@ def bubble_plot(
     ax.plot(grid, fit, color=st.diamond_color, linewidth=1.4, gid="fitted-line")
     ax.scatter(mod, shown_y, s=area, facecolors="none" if st.name == "default" else st.square_color,
                edgecolors="black", linewidths=0.7, alpha=0.9, zorder=3, gid="studies")  # fmt: skip
-    if labels:
-        for xi, yv, s in zip(mod, shown_y, getattr(res, "slab", ()), strict=False):
-            ax.annotate(str(s), (xi, yv), xytext=(5, 3), textcoords="offset points", fontsize=fs - 1,
-                        fontfamily=st.family, gid="study-label")  # fmt: skip
     lo = float(min(np.min(yi), np.min(lb)))
     hi = float(max(np.max(yi), np.max(ub)))
     pad = 0.06 * (hi - lo if hi > lo else 1.0)
     ax.set_ylim(lo - pad, hi + pad)
+    if labels:
+        slab = getattr(res, "slab", None)
+        texts = [str(s) for s in slab] if slab is not None else [str(i + 1) for i in range(len(yi))]
+        ax.set_xlim(ax.get_xlim())  # fix the limits the labels are placed for
+        place_labels(ax, mod, shown_y, texts, st, order=np.argsort(-w, kind="stable"),
+                     marker_radius_pt=np.sqrt(area) / 2, fontsize=fs - 1)  # fmt: skip
     if tf is not None:
         ticks, tick_labels = axis_ticks(lo - pad, hi + pad, tf, st)
         ax.set_yticks(ticks)

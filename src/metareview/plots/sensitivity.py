@@ -222,9 +222,9 @@ def ri_sensitivity_plot(
         ax.axhline(null if transf is None else float(transf(null)), color=st.null_color,
                    linewidth=0.7, gid="null-line")  # fmt: skip
     if assumed is not None:
-        for a in (ax, het_ax):
+        for a, gid in ((ax, "assumed-ri"), (het_ax, "assumed-ri:I2")):
             if a is not None:
-                a.axvline(assumed, color=st.pi_color, linestyle="--", linewidth=0.9, gid="assumed-ri")
+                a.axvline(assumed, color=st.pi_color, linestyle="--", linewidth=0.9, gid=gid)
     ax.set_ylabel(ylabel or f"{measure_label(measure)} ({_level_text(sens)} CI)", fontsize=fs + 1,
                   fontfamily=st.family)  # fmt: skip
     for a in (ax, het_ax):
