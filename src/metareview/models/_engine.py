@@ -32,6 +32,10 @@ from metareview.models.tau2 import COMMON_EFFECT, Control, estimate_tau2
 
 TESTS: tuple[str, ...] = ("z", "t", "knha")
 
+#: Cells (analyses x studies) fitted per block: ~1 MB per temporary array, so a block's
+#: working set stays in the CPU cache however large the batch.
+CHUNK_CELLS = 1 << 17
+
 
 @dataclass(frozen=True)
 class BatchArrays:
@@ -92,6 +96,22 @@ def fit_batch(
     with the next one (metafor's fallback chain), and ``method_used`` records which was used.
     """
     control = control or Control()
+    B0, k0 = np.shape(yi)
+    rows = max(1, CHUNK_CELLS // max(k0, 1))
+    if B0 > rows:
+        # Large batches run in blocks of rows whose temporaries stay in the CPU cache: a loop
+        # over blocks of many analyses, each block one vectorised call.
+        parts = [
+            fit_batch(
+                yi[s : s + rows], vi[s : s + rows], mask[s : s + rows],
+                X=None if X is None else X[s : s + rows], btt=btt, method=method, test=test,
+                level=level, control=control,
+                tau2_fixed=None if tau2_fixed is None else np.broadcast_to(tau2_fixed, (B0,))[s : s + rows],
+                weights=None if weights is None else weights[s : s + rows],
+            )  # fmt: skip
+            for s in range(0, B0, rows)
+        ]
+        return _concat(parts)
     full = bool(mask.all())
     y = np.asarray(yi, dtype=float) if full else np.where(mask, yi, 0.0).astype(float)
     v = np.asarray(vi, dtype=float) if full else np.where(mask, vi, 1.0).astype(float)
@@ -230,6 +250,23 @@ def fit_batch(
         fit_ML=fit_ML, fit_REML=fit_REML, converged=converged, iterations=iterations,
         method_used=method_used, stuck_at_local_max=stuck,
     )  # fmt: skip
+
+
+def _concat(parts: list[BatchArrays]) -> BatchArrays:
+    """Stack the blocks of a batch back into one BatchArrays."""
+    first = parts[0]
+    out: dict[str, object] = {}
+    for name in BatchArrays.__dataclass_fields__:
+        vals = [getattr(p, name) for p in parts]
+        if name == "p":
+            out[name] = first.p
+        elif name == "QMdf":
+            out[name] = (np.concatenate([v[0] for v in vals]), np.concatenate([v[1] for v in vals]))
+        elif name in ("fit_ML", "fit_REML"):
+            out[name] = {key: np.concatenate([v[key] for v in vals]) for key in first.fit_ML}
+        else:
+            out[name] = np.concatenate(vals)
+    return BatchArrays(**out)  # type: ignore[arg-type]
 
 
 def _ic(ll: Array, dev: Array, parms: Array, n: Array) -> dict[str, Array]:
