@@ -408,3 +408,32 @@ def test_write_search_refuses_a_missing_folder(tmp_path):
         write_search(result, tmp_path / "no" / "pubmed.txt")
     assert info.value.column == "--out" and info.value.file == str(tmp_path / "no")
     assert not (tmp_path / "no").exists()
+
+
+def test_esearch_answer_without_result_reports_the_server_error():
+    clock = FakeClock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"error": "API key invalid"})
+
+    with EUtilsClient(transport=httpx.MockTransport(handler), clock=clock, sleep=clock.sleep,
+                      api_key="BAD") as client, pytest.raises(EUtilsError) as info:
+        search_pubmed("restoration", client=client)
+    assert str(info.value) == (
+        "eutils.ncbi.nlm.nih.gov: esearch.fcgi answered without an esearchresult: API key invalid"
+    )
+
+
+def test_write_search_keeps_an_earlier_export_unless_told(tmp_path):
+    client, _, _ = make(load("esearch_restoration.json"))
+    with client:
+        result = search_pubmed("restoration", client=client)
+    side = tmp_path / "pubmed.txt.search.json"
+    side.write_text("{}\n")
+    with pytest.raises(InputError) as info:
+        write_search(result, tmp_path / "pubmed.txt")
+    assert info.value.file == str(side) and "already exists" in str(info.value)
+    assert not (tmp_path / "pubmed.txt").exists()
+    write_search(result, tmp_path / "pubmed.txt", overwrite=True)
+    assert json.loads(side.read_text(encoding="utf-8"))["count"] == 104
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pubmed.txt", "pubmed.txt.search.json"]

@@ -153,3 +153,21 @@ def test_cli_help_lists_pubmed():
     result = runner.invoke(build_app(), ["search", "--help"])
     assert result.exit_code == 0
     assert "pubmed" in result.output
+
+
+def test_cli_existing_export_is_not_replaced_without_overwrite(tmp_path, recorded, capsys):
+    server = recorded("esearch_restoration.json")
+    out = tmp_path / "pubmed.txt"
+    out.write_text("an earlier search\n")
+    with pytest.raises(SystemExit) as info:
+        main(["search", "pubmed", "restoration", "--out", str(out)])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == (
+        f"error: {out}, column --out: already exists"
+        " (choose another --out, or pass --overwrite to replace it)\n"
+    )
+    assert server.calls == [] and out.read_text() == "an earlier search\n"
+    result = runner.invoke(build_app(), ["search", "pubmed", "restoration", "--out", str(out), "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == POOL_FILE.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pubmed.txt", "pubmed.txt.search.json"]

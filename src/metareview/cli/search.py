@@ -54,12 +54,14 @@ def register(app: typer.Typer) -> None:
         datetype: Annotated[str, typer.Option("--datetype", help="Date the range applies to: pdat (publication), edat (Entrez), mdat (modified).")] = "pdat",
         batch_size: Annotated[int, typer.Option("--batch-size", help="Records per efetch request.")] = 500,
         base_url: Annotated[str | None, typer.Option("--base-url", help="E-utilities address (default: NCBI's).")] = None,
+        overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing --out file and its sidecar.")] = False,
     ) -> None:
         import shlex
 
         from metareview.errors import InputError
         from metareview.review.search_pubmed import (
             DEFAULT_BASE_URL,
+            check_out,
             search_pubmed,
             verify_export,
             write_search,
@@ -68,19 +70,13 @@ def register(app: typer.Typer) -> None:
         if datetype not in ("pdat", "edat", "mdat"):
             raise InputError(f"unknown date type {datetype!r}", column="--datetype",
                              hint="use pdat, edat or mdat")
-        folder = out.parent
-        if not folder.is_dir():  # before any request: a typo must not cost a search
-            raise InputError("the folder does not exist", file=str(folder), column="--out",
-                             hint="create it first or choose another --out")
-        if out.is_dir():
-            raise InputError("is a folder", file=str(out), column="--out",
-                             hint="name a file, e.g. pubmed.txt")
+        check_out(out, overwrite=overwrite)  # before any request: a typo must not cost a search
         with client_factory(base_url=base_url or DEFAULT_BASE_URL, email=email, api_key=api_key) as client:
             result = search_pubmed(
                 query, max_records=max_records, batch_size=batch_size, mindate=mindate,
                 maxdate=maxdate, datetype=datetype, client=client,
             )
-        path, side = write_search(result, out)
+        path, side = write_search(result, out, overwrite=overwrite)
         verify_export(path, expected=result.count)
         for warning in result.warnings:
             typer.echo(f"warning: {warning}", err=True)

@@ -55,6 +55,7 @@ __all__ = [
     "ESearchResult",
     "EUtilsClient",
     "EUtilsError",
+    "check_out",
     "PubMedSearch",
     "plan_batches",
     "redact_params",
@@ -519,7 +520,16 @@ def sidecar_path(out: str | os.PathLike[str]) -> Path:
     return p.with_name(p.name + ".search.json")
 
 
-def _check_out(out: Path) -> None:
+def check_out(out: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Refuse an ``--out`` that cannot or should not be written (checked before any request).
+
+    Raises
+    ------
+    InputError
+        The folder is missing or read-only, *out* is a folder, or *out* or its sidecar
+        exists and *overwrite* is false (an earlier search is never replaced silently).
+    """
+    out = Path(out)
     folder = out.parent
     if not folder.is_dir():
         raise InputError("the folder does not exist", file=str(folder), column="--out",
@@ -528,16 +538,37 @@ def _check_out(out: Path) -> None:
         raise InputError("is a folder", file=str(out), column="--out", hint="name a file, e.g. pubmed.txt")
     if not os.access(folder, os.W_OK):
         raise InputError("the folder is not writable", file=str(folder), column="--out")
+    if not overwrite:
+        for existing in (out, sidecar_path(out)):
+            if existing.exists():
+                raise InputError("already exists", file=str(existing), column="--out",
+                                 hint="choose another --out, or pass --overwrite to replace it")
+    return out
 
 
-def write_search(search: PubMedSearch, out: str | os.PathLike[str]) -> tuple[Path, Path]:
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write *data* beside *path* then rename it into place (no half-written file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_search(
+    search: PubMedSearch, out: str | os.PathLike[str], *, overwrite: bool = False
+) -> tuple[Path, Path]:
     """Write the export and its ``.search.json`` sidecar; return both paths.
 
     The export is written as UTF-8 bytes of exactly the text the server sent (no newline
-    translation), so the sidecar's SHA-256 is the file's.
+    translation), so the sidecar's SHA-256 is the file's. The sidecar holds the query,
+    PubMed's translation, the count, the UTC date and time, the parameters (without
+    WebEnv, query_key, API key and e-mail), the file's SHA-256 and the
+    ``metareview review import`` command that records it as a search.
     """
-    out = Path(out)
-    _check_out(out)
+    out = check_out(out, overwrite=overwrite)
     side = sidecar_path(out)
     date = search.date_run.astimezone(dt.UTC)
     payload = {
@@ -557,8 +588,8 @@ def write_search(search: PubMedSearch, out: str | os.PathLike[str]) -> tuple[Pat
             f"--date {date.date().isoformat()}", "--query", shlex.quote(search.query),
         ]),
     }
-    out.write_bytes(search.text.encode("utf-8"))
-    side.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _write_atomic(out, search.text.encode("utf-8"))
+    _write_atomic(side, (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return out, side
 
 
