@@ -354,6 +354,7 @@ def test_sidecar_records_the_search_without_session_or_credentials(tmp_path):
     assert data["count"] == 104
     assert data["date_run"] == "2026-01-15T09:30:05Z" and data["date"] == "2026-01-15"
     assert data["base_url"] == "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+    assert data["software"].startswith("metareview ")
     assert data["export"] == {"file": "pubmed.txt", "format": "pubmed_medline",
                               "sha256": POOL_SHA256, "bytes": 402421}
     assert data["parameters"]["esearch"] == {
@@ -437,3 +438,13 @@ def test_write_search_keeps_an_earlier_export_unless_told(tmp_path):
     write_search(result, tmp_path / "pubmed.txt", overwrite=True)
     assert json.loads(side.read_text(encoding="utf-8"))["count"] == 104
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pubmed.txt", "pubmed.txt.search.json"]
+
+
+def test_summary_has_fixed_columns():
+    client, _, _ = make(load("esearch_restoration.json"))
+    with client:
+        result = search_pubmed("restoration", client=client, now=lambda: RUN_AT)
+    frame = result.summary()
+    assert list(frame.columns) == ["query", "query_translation", "count", "date_run", "sha256", "requests"]
+    assert frame.iloc[0].tolist() == ["restoration", '"restoration"[Title] AND "ecosystem"[All Fields]',
+                                      104, "2026-01-15T09:30:05+00:00", POOL_SHA256, 2]

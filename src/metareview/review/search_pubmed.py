@@ -570,6 +570,8 @@ def write_search(
     """
     out = check_out(out, overwrite=overwrite)
     side = sidecar_path(out)
+    from metareview import __version__
+
     date = search.date_run.astimezone(dt.UTC)
     payload = {
         "database": "PubMed",
@@ -583,6 +585,7 @@ def write_search(
         "export": {"file": out.name, "format": "pubmed_medline", "sha256": search.sha256,
                    "bytes": len(search.text.encode("utf-8"))},
         "warnings": list(search.warnings),
+        "software": f"metareview {__version__}",
         "import_command": " ".join([
             "metareview review import", shlex.quote(out.name), "--database PubMed",
             f"--date {date.date().isoformat()}", "--query", shlex.quote(search.query),
