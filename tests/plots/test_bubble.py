@@ -10,6 +10,7 @@ each call beside its values).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +68,49 @@ def test_needs_one_moderator():
         bubble_plot(res)
     with pytest.raises(NotApplicableError, match="p = 1"):
         bubble_plot(rma(d["yi"], d["vi"]))
+
+
+PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+def _rendered_ytick_labels(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()  # the formatters run at draw time
+    ax = fig.axes[0]
+    major = [(t.get_text(), t.get_position()[1]) for t in ax.get_yticklabels()]
+    minor = [t.get_text() for t in ax.get_yticklabels(minor=True) if t.get_text()]
+    return ax, major, minor
+
+
+def test_ratio_axis_has_plain_number_tick_labels():
+    # An earlier version drew on a log axis, whose minor ticks read "6x10^-1" (matplotlib's
+    # LogFormatterSciNotation). Ratio measures must read 0.2, 0.5, 1.
+    ref = _bubble_ref()
+    d = ref["data"]
+    res = rma(d["yi"], d["vi"], mods=np.asarray(d["ablat"], dtype=float), measure="RR")
+    ax, major, minor = _rendered_ytick_labels(bubble_plot(res))
+    assert ax.get_yscale() == "linear" and minor == []
+    # by hand: the axis spans min(ci.lb) = -1.743 to max(yi) = 0.446 (padded by 6% of the
+    # range, 0.131); of the 1-2-5 values only 0.2, 0.5 and 1 have logs inside
+    # [-1.874, 0.577]: log(0.1) = -2.303 and log(2) = 0.693 fall outside
+    assert [text for text, _ in major] == ["0.2", "0.5", "1"]
+    assert_allclose([pos for _, pos in major], np.log([0.2, 0.5, 1.0]), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [(0.01, 50.0), (0.9, 1.25), (0.3, 3.0), (1.5, 8.0)],
+    ids=["four-decades", "narrow", "around-1", "all-above-1"],
+)
+def test_ratio_tick_labels_are_plain_numbers_at_their_logs(low, high):
+    # odds ratios spread from *low* to *high* along a moderator, precise studies
+    x = np.linspace(0.0, 10.0, 8)
+    yi = np.linspace(np.log(low), np.log(high), 8)
+    res = rma(yi, np.full(8, 1e-4), mods=x, measure="OR", method="EE")
+    ax, major, minor = _rendered_ytick_labels(bubble_plot(res))
+    assert minor == [] and len(major) >= 3
+    texts = [text for text, _ in major]
+    assert all(PLAIN_NUMBER.match(t) for t in texts), texts
+    # each label is exp of its position on the log-odds axis
+    assert_allclose([float(t) for t, _ in major], np.exp([pos for _, pos in major]), rtol=1e-9)
