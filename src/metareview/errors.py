@@ -12,7 +12,9 @@ The tree::
      │                                                with moderators, ...)
      ├── ConvergenceError(MetaReviewError, RuntimeError)
      │                                                an iterative estimator did not converge
-     └── StoreError(MetaReviewError, RuntimeError)    the review store refused an operation
+     ├── StoreError(MetaReviewError, RuntimeError)    the review store refused an operation
+     └── ServiceError(MetaReviewError, RuntimeError)  a remote service (NCBI E-utilities)
+                                                      could not be reached or answered an error
 
     MetaReviewWarning(UserWarning)
      ├── ConvergenceWarning                           a fallback estimator was used
@@ -45,6 +47,7 @@ __all__ = [
     "MetaReviewWarning",
     "NotApplicableError",
     "PlanError",
+    "ServiceError",
     "StatisticalWarning",
     "StoreError",
 ]
@@ -180,6 +183,11 @@ class ConvergenceError(MetaReviewError, RuntimeError):
 
 class StoreError(MetaReviewError, RuntimeError):
     """The review store refused an operation (missing project, schema too new, ...)."""
+
+
+class ServiceError(MetaReviewError, RuntimeError):
+    """A remote service could not be reached or answered with an error (one line: the host and
+    what went wrong)."""
 
 
 class MetaReviewWarning(UserWarning):

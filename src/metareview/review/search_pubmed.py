@@ -47,7 +47,7 @@ from typing import Any
 
 import httpx
 
-from metareview.errors import InputError, MetaReviewError
+from metareview.errors import InputError, ServiceError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -78,7 +78,7 @@ _DATE = re.compile(r"^\d{4}(/\d{2}(/\d{2})?)?$")
 _PMID_LINE = re.compile(r"^PMID- ?\d", re.MULTILINE)
 
 
-class EUtilsError(MetaReviewError, RuntimeError):
+class EUtilsError(ServiceError):
     """The E-utilities server could not be reached or answered with an error.
 
     The message is one line naming the host and what went wrong.
