@@ -569,7 +569,9 @@ class ForestPlot:
 
         Returns
         -------
-        Figure, or the Axes when *ax* was given.
+        Figure, or the Axes when *ax* was given. Every artist has a gid unique within the
+        figure (``label:3``, ``ci-text:3``, ``header:Weight``, ``diamond-overall``...; see
+        :mod:`metareview.plots._forest_draw`), written as the element id in SVG output.
         """
         return draw_forest(
             self,
