@@ -110,6 +110,10 @@ def analysis(ctx: ProjectContext = Depends(project_context)) -> Response:
 def analysis_csv(ctx: ProjectContext = Depends(project_context)) -> Response:
     table = analysis_table(ctx)
     buf = io.StringIO()
+    # a text cell starting with = + - @ would run as a formula in a spreadsheet (OWASP
+    # "CSV injection"): prefix it with an apostrophe
+    table = table.apply(lambda col: col.map(
+        lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v))
     table.to_csv(buf, index=False)
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="project-{ctx.project_id}-extraction.csv"'})

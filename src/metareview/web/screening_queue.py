@@ -103,7 +103,7 @@ def reviewer_queue(project: ReviewProject, decisions: pd.DataFrame, *, stage: st
                 ranked = True
             except InputError as exc:
                 note = str(exc)
-        else:
+        elif len(pending) > 1:
             note = "ranking starts once at least one record was judged relevant and one not"
         if cache is not None:
             if len(cache) > 256:

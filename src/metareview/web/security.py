@@ -188,7 +188,9 @@ def safe_upload_path(folder: Path, client_name: str | None) -> Path:
 
 
 def _size(n: int) -> str:
-    """>>> _size(50 << 20), _size(256 << 10)
+    """A size for messages.
+
+    >>> _size(50 << 20), _size(256 << 10)
     ('50 MB', '256 KB')
     """
     return f"{n >> 20} MB" if n >= 1 << 20 else f"{n >> 10} KB"

@@ -1,0 +1,51 @@
+"""Ranking in the screening queue, and the `metareview serve` command."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_queue_is_reordered_by_predicted_relevance(login, store):
+    pid, (r1, r2, r3, r4) = store["pid"], store["ids"]
+    bob = login("bob")
+    # before any decision: import order
+    assert bob.get(f"/p/{pid}/screen/title_abstract").headers["location"].endswith(f"/{r1}")
+    bob.post(f"/p/{pid}/screen/title_abstract/{r1}", data={"decision": "include"})  # Aspirin after stroke
+    # one relevant and no irrelevant record: still import order, and the page says why
+    r = bob.get(f"/p/{pid}/screen/title_abstract")
+    assert r.headers["location"].endswith(f"/{r2}")
+    assert "ranking starts once" in bob.get(r.headers["location"]).text
+    bob.post(f"/p/{pid}/screen/title_abstract/{r3}", data={"decision": "exclude"})  # Bird song survey
+    # trained on "Aspirin after stroke" (relevant) and "Bird song survey" (not), "Aspirin and
+    # bleeding" (record 4, shares "aspirin") now comes before "Statins in adults" (record 2)
+    r = bob.get(f"/p/{pid}/screen/title_abstract")
+    assert r.headers["location"].endswith(f"/{r4}")
+    page = bob.get(r.headers["location"]).text
+    assert "ordered by predicted relevance" in page
+    # 2 of 4 records screened, 1 relevant: the recall bound is shown as a percentage
+    assert re.search(r"Estimated recall so far \(95% lower bound\): <strong>\d+%</strong>", page)
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas(login, store):
+    ann = login("ann")
+    pid, rid = store["pid"], store["ids"][0]
+    ann.post(f"/p/{pid}/extraction/forms", data={"outcome": "O", "fields": "arm:string"})
+    ann.post(f"/p/{pid}/studies", data={"record_id": rid, "label": "=HYPERLINK(1)"})
+    page = ann.get(f"/p/{pid}/extraction").text
+    sid = re.search(r'/extraction/(\d+)/O"', page).group(1)
+    assert ann.post(f"/p/{pid}/extraction/{sid}/O", data={"arm": "@SUM(A1)"}).status_code == 303
+    lines = ann.get(f"/p/{pid}/analysis.csv").text.splitlines()
+    assert lines[1].startswith("'=HYPERLINK(1),O,ann,ok,'@SUM(A1)")
+
+
+def test_serve_command_is_registered_with_its_options():
+    from typer.testing import CliRunner
+
+    from metareview.cli import build_app
+
+    result = CliRunner().invoke(build_app(), ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--db", "--host", "--port", "--create-user", "--max-upload-mb"):
+        assert option in result.output
+    result = CliRunner().invoke(build_app(), ["serve"])
+    assert result.exit_code != 0 and "--db" in result.output
