@@ -92,12 +92,50 @@ def load_data(source: DataSource, plan: Plan) -> pd.DataFrame:
     return frame
 
 
+def _file_rows(frame: pd.DataFrame, positions: Any) -> list[int]:
+    """1-based data rows of the file for positions in *frame* (which may be filtered: its
+    index keeps the row's 0-based position in the file)."""
+    index = frame.index.to_numpy()
+    return [int(index[int(i)]) + 1 for i in np.atleast_1d(positions)]
+
+
+def apply_filter(frame: pd.DataFrame, filt: Mapping[str, tuple[Any, ...]], plan: Plan,
+                 path: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of *frame* whose every filter column holds one of the allowed values.
+
+    The index is kept (each row's 0-based position in the file), so later messages name the
+    file's rows. Raises :class:`~metareview.errors.PlanError` (pointing at the filter's line)
+    for a missing column or a filter no row matches.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"o": ["a", "b", "a"], "x": [1, 2, 3]})
+    >>> from metareview.plan import parse_plan
+    >>> p = parse_plan('[plan]\ntitle="t"\n[data.d]\nfile="d.csv"\nstudy="o"\n'
+    ...                '[outcomes.y]\ndata="d"\nmeasure="GEN"\nfilter={o="a"}\n')
+    >>> apply_filter(f, p.outcomes[0].filter, p, ("outcomes", "y", "filter"))["x"].tolist()
+    [1, 3]
+    """
+    keep = np.ones(len(frame), dtype=bool)
+    for column, values in filt.items():
+        if column not in frame.columns:
+            raise plan.error(path + (column,), f"the filter names the column '{column}', which "
+                             "the data file does not have",
+                             "the file's columns are: " + ", ".join(map(str, frame.columns)))
+        keep &= frame[column].isin(list(values)).to_numpy()
+    if not keep.any():
+        shown = ", ".join(f"{c} in {list(v)}" for c, v in filt.items())
+        raise plan.error(path, f"no row of the data file matches the filter ({shown})",
+                         "check the spelling of the values against the file")
+    return frame[keep]
+
+
 def _complete(frame: pd.DataFrame, column: str, file: str, what: str) -> pd.Series:
     """The column, refusing empty cells (a study must not silently fall into a 'nan' group)."""
     values = frame[column]
     missing = values.isna().to_numpy()
     if missing.any():
-        rows = [int(i) + 1 for i in np.flatnonzero(missing)]
+        rows = _file_rows(frame, np.flatnonzero(missing))
         raise InputError(f"empty cell in the {what} column", file=file, row=rows, column=column,
                          hint=f"every study needs a value for the {what}")
     return values
@@ -107,7 +145,7 @@ def _numeric(frame: pd.DataFrame, column: str, file: str) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = values.isna() & frame[column].notna()
     if bad.any():
-        rows = [int(i) + 1 for i in np.flatnonzero(bad.to_numpy())]
+        rows = _file_rows(frame, np.flatnonzero(bad.to_numpy()))
         first = frame[column][bad].iloc[0]
         raise InputError(f"not a number: {first!r}", file=file, row=rows, column=column,
                          hint="use a plain number (decimal point, no units)")
@@ -189,6 +227,10 @@ class OutcomeResult:
         Fitted objects the figures need (``subgroups``, ``trim_and_fill``, ...).
     participants : int or None
         Number of participants (sum of the plan's ``grade.participants`` columns).
+    warnings : tuple of str
+        Warnings raised while computing effect sizes and fitting the main model.
+    notes : tuple of str
+        Analyses the plan asked for that could not apply here, and why.
     """
 
     spec: OutcomeSpec
@@ -201,6 +243,7 @@ class OutcomeResult:
     objects: Mapping[str, Any] = field(default_factory=dict, repr=False)
     participants: int | None = None
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,7 +321,11 @@ def run_plan(plan: Plan, *, progress: Callable[[str, str], None] | None = None) 
     for spec in plan.outcomes:
         if spec.data not in frames:
             frames[spec.data] = load_data(plan.data[spec.data], plan)
-        results.append(run_outcome(plan, spec, frames[spec.data], progress=progress))
+        frame = frames[spec.data]
+        if spec.filter:
+            frame = apply_filter(frame, spec.filter, plan, ("outcomes", spec.name, "filter"))
+        results.append(run_outcome(plan, spec, frame, progress=progress,
+                                   data=frames[spec.data]))
     return AnalysisResult(plan=plan, outcomes=tuple(results), versions=versions())
 
 
@@ -297,10 +344,14 @@ def _prep_columns(groups: tuple[str, ...]) -> set[str]:
             if key not in ("n", "m", "sd")}
 
 
-def _translated(exc: InputError, source: DataSource) -> InputError:
-    """An error about an escalc argument, re-pointed at the data file and its column."""
+def _translated(exc: InputError, source: DataSource, frame: pd.DataFrame) -> InputError:
+    """An error about an escalc argument, re-pointed at the data file, its row and column."""
     column = source.columns.get(exc.column, exc.column) if exc.column else None
-    return InputError(exc.message, file=str(source.file), row=exc.row, column=column,
+    row = exc.row
+    if row is not None:
+        inner = [row] if isinstance(row, int) else list(row)
+        row = _file_rows(frame, [r - 1 for r in inner])
+    return InputError(exc.message, file=str(source.file), row=row, column=column,
                       hint=exc.hint)
 
 
@@ -328,18 +379,20 @@ def _effects(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame) -> Any:
             completed, conversions = prepare_continuous(
                 pd.DataFrame(args), groups=groups, method=spec.median_method or "luo_wan")
         except InputError as exc:
-            raise _translated(exc, source) from None
+            raise _translated(exc, source, frame) from None
         keep = {k: v for k, v in args.items() if k not in every_prep}
         for g in groups:
             for col in (f"m{g}i", f"sd{g}i"):
                 keep[col] = completed[col].to_numpy(dtype=float)
         args = keep
+    if spec.ri is not None:
+        args["ri"] = np.full(len(frame), spec.ri)
     try:
         return escalc(spec.measure, **args, slab=slab, conversions=conversions)
     except InputError as exc:
         if exc.file is not None:
             raise
-        raise _translated(exc, source) from None
+        raise _translated(exc, source, frame) from None
 
 
 def _with_scale(frame: pd.DataFrame, transf: Callable | None,
@@ -353,9 +406,134 @@ def _with_scale(frame: pd.DataFrame, transf: Callable | None,
     return out
 
 
+def _quiet(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
+    """Call *fn*; return its result and the text of each warning (kept in a table's notes)."""
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    return out, list(dict.fromkeys(str(w.message) for w in record))
+
+
+def _flags(plan: Plan, source: DataSource, frame: pd.DataFrame) -> dict[str, str]:
+    """Study label -> footnote for the rows the data source's ``flag`` column marks."""
+    if source.flag is None:
+        return {}
+    column, note = source.flag
+    if column not in frame.columns:
+        raise plan.error(("data", source.name, "flag", "column"),
+                         f"{Path(source.file).name} has no column '{column}'",
+                         "the file's columns are: " + ", ".join(map(str, frame.columns)))
+    values = frame[column]
+    if values.dtype != bool:
+        text = values.astype(str).str.strip().str.lower()
+        bad = ~text.isin(["true", "false"]).to_numpy()
+        if bad.any():
+            raise InputError(f"the flag column must hold true or false; got "
+                             f"{values[bad].iloc[0]!r}", file=str(source.file),
+                             row=_file_rows(frame, np.flatnonzero(bad)), column=column)
+        values = text == "true"
+    slab = frame[source.study].astype(str).to_numpy()
+    return {str(s): note for s in slab[values.to_numpy(dtype=bool)]}
+
+
+#: columns of the ``alternatives`` table (the main model beside its variants)
+ALTERNATIVE_COLUMNS = ("analysis", "measure", "k", "estimate", "se", "ci_lb", "ci_ub", "pval",
+                       "tau2", "I2", "QE", "QEp", "studies", "notes")
+
+
+def _alt_row(analysis: str, measure: str, fit: Any, notes: list[str]) -> dict[str, Any]:
+    return {"analysis": analysis, "measure": measure, "k": int(fit.k),
+            "estimate": float(fit.estimate), "se": float(fit.se[0]),
+            "ci_lb": float(fit.ci_lb[0]), "ci_ub": float(fit.ci_ub[0]),
+            "pval": float(fit.pval[0]), "tau2": float(fit.tau2), "I2": float(fit.I2),
+            "QE": float(fit.QE), "QEp": float(fit.QEp), "studies": "; ".join(fit.slab),
+            "notes": " | ".join(notes)}
+
+
+def _alternatives(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, data: pd.DataFrame,
+                  fit: Any, opts: Mapping[str, Any]) -> pd.DataFrame:
+    """The main model beside the independent-groups SMD and the plan's row subsets.
+
+    The independent-groups SMD treats the two occasions as independent groups (Hedges LV
+    (1981). J Educ Stat 6(2):107-128. doi:10.3102/10769986006002107), ignoring the pairing that
+    SMCR accounts for (Becker BJ (1988). Br J Math Stat Psychol 41(2):257-278.
+    doi:10.1111/j.2044-8317.1988.tb00901.x): reported so readers see how much the choice
+    matters.
+    """
+    from metareview.effects import escalc
+    from metareview.models import rma
+
+    source = plan.data[spec.data]
+    sens = spec.sensitivity
+    rows = [_alt_row("main analysis", spec.measure, fit, [])]
+    if sens.independent_groups:
+        file = str(source.file)
+        a = {arg: _numeric(frame, source.columns[arg], file)
+             for arg in ("m1i", "m2i", "sd1i", "sd2i", "ni")}
+        try:
+            smd, notes = _quiet(escalc, "SMD", m1i=a["m1i"], sd1i=a["sd2i"], n1i=a["ni"],
+                                m2i=a["m2i"], sd2i=a["sd1i"], n2i=a["ni"],
+                                slab=frame[source.study].astype(str).tolist())
+        except InputError as exc:
+            raise _translated(exc, source, frame) from None
+        sfit, more = _quiet(rma, smd, **opts)
+        rows.append(_alt_row("independent-groups SMD (the two occasions as two groups; "
+                             "ignores the pairing)", "SMD", sfit, notes + more))
+    for name, subset in sens.subsets.items():
+        path = ("outcomes", spec.name, "sensitivity", "subsets", name)
+        part = apply_filter(data, {**spec.filter, **subset}, plan, path)
+        sub_eff, notes = _quiet(_effects, plan, spec, part)
+        sub_fit, more = _quiet(rma, sub_eff, **opts)
+        rows.append(_alt_row(f"subset: {name}", spec.measure, sub_fit, notes + more))
+    return pd.DataFrame(rows, columns=list(ALTERNATIVE_COLUMNS))
+
+
+#: columns of the ``glmm`` table
+GLMM_COLUMNS = ("model", "k", "estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2",
+                "I2", "status", "estimate_scaled", "ci_lb_scaled", "ci_ub_scaled")
+
+
+def _glmm(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The binomial-normal GLMM (Stijnen T, Hamza TH, Ozdemir P (2010). Random effects
+    meta-analysis of event outcome in the framework of the generalized linear mixed model
+    with applications in sparse data. Stat Med 29(29):3046-3067. doi:10.1002/sim.4040),
+    logit scale, back-transformed with the inverse logit; k < 2 gives a 'not applicable'
+    row."""
+    from metareview.errors import ConvergenceError
+    from metareview.models import rma_glmm
+
+    source = plan.data[spec.data]
+    model = "binomial-normal GLMM (ML, nAGQ = 7)"
+    row: dict[str, Any] = {"model": model, "k": k}
+    if k < 2:
+        row["status"] = f"not applicable: k = {k} < 2"
+        return pd.DataFrame([row], columns=list(GLMM_COLUMNS))
+    file = str(source.file)
+    xi = _numeric(frame, source.columns["xi"], file)
+    ni = _numeric(frame, source.columns["ni"], file)
+    try:
+        g, notes = _quiet(rma_glmm, xi, ni, slab=frame[source.study].astype(str).tolist(),
+                          nAGQ=7, level=spec.model.level)
+    except ConvergenceError as err:
+        row["status"] = f"not converged: {err}"
+        return pd.DataFrame([row], columns=list(GLMM_COLUMNS))
+    row.update(estimate=float(g.estimate), se=float(np.atleast_1d(g.se)[0]),
+               ci_lb=float(np.atleast_1d(g.ci_lb)[0]), ci_ub=float(np.atleast_1d(g.ci_ub)[0]),
+               pi_lb=float(g.pi_lb), pi_ub=float(g.pi_ub), tau2=float(g.tau2),
+               I2=float(g.I2), status=" | ".join(["fitted", *notes]))
+    for c in ("estimate", "ci_lb", "ci_ub"):
+        row[f"{c}_scaled"] = float(1.0 / (1.0 + np.exp(-row[c])))
+    return pd.DataFrame([row], columns=list(GLMM_COLUMNS))
+
+
 def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
-                progress: Callable[[str, str], None] | None = None) -> OutcomeResult:
-    """Run everything the plan asks for one outcome (see :func:`run_plan`)."""
+                progress: Callable[[str, str], None] | None = None,
+                data: pd.DataFrame | None = None) -> OutcomeResult:
+    """Run everything the plan asks for one outcome (see :func:`run_plan`).
+
+    *frame* holds the outcome's rows (the plan's filter applied); *data* is the whole data
+    source, which the sensitivity subsets filter afresh (default: *frame*).
+    """
     from metareview.models import predict, rma
     from metareview.report.sof import assess_certainty
 
@@ -384,13 +562,17 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
         key = "pred" if name == "pred" else f"pred_{name}"
         summary[key] = float(np.atleast_1d(getattr(pred, name))[0])
     tables: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    flags = _flags(plan, source, frame)
     studies = eff.to_frame()
     studies["weight"] = np.asarray(fit.weights, dtype=float)
+    if source.flag is not None:
+        studies["flag"] = [flags.get(str(s), "") for s in eff.slab]
     tables["studies"] = studies
     tables["model"] = fit.summary().reset_index(names="term")
     if len(eff.conversions):
         tables["conversions"] = eff.conversions_frame()
-    objects: dict[str, Any] = {"predict": pred}
+    objects: dict[str, Any] = {"predict": pred, "flags": flags}
     tick("effect sizes and model")
 
     # subgroups
@@ -404,6 +586,14 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
                                  f"{Path(source.file).name} has no column '{sg_spec.column}'",
                                  "the file's columns are: " + ", ".join(map(str, frame.columns)))
             groups = _complete(frame, sg_spec.column, str(source.file), "subgroup")
+            levels = list(dict.fromkeys(groups.astype(str)))
+            if len(levels) < 2:
+                rows.append(pd.DataFrame([{
+                    "subgroup": sg_spec.name, "level": levels[0], "k": int(fit.k),
+                    "status": f"not applicable: every study has {sg_spec.column} = "
+                              f"{levels[0]!r}"}]))
+                tick(f"subgroups: {sg_spec.name}")
+                continue
             sg = subgroup_analysis(eff.yi, eff.vi, groups.astype(str).to_numpy(),
                                    method=opts["method"], tau2=sg_spec.tau2, test=m.test,
                                    level=m.level, slab=eff.slab, measure=spec.measure)
@@ -413,6 +603,7 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
             est["Q_between"] = float(sg.Q_between)
             est["df_between"] = float(sg.df_between)
             est["p_between"] = float(sg.p_between)
+            est["status"] = f"test for subgroup differences ({sg_spec.tau2} tau2)"
             rows.append(est)
             tick(f"subgroups: {sg_spec.name}")
         tables["subgroups"] = pd.concat(rows, ignore_index=True)
@@ -442,7 +633,9 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
     # sensitivity
     sens = spec.sensitivity
     sbase = ".".join(base + ("sensitivity",))
-    if sens.leave_one_out:
+    if sens.leave_one_out and fit.k < 3:
+        notes.append(f"leave-one-out not run: it needs k >= 3 (k = {fit.k})")
+    elif sens.leave_one_out:
         loo = _api("diagnostics", "leave_one_out", f"{sbase}.leave_one_out")(fit)
         objects["leave_one_out"] = loo
         tables["leave_one_out"] = _with_scale(loo.to_frame(), transf)
@@ -473,19 +666,31 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
             method=fit.method_used, test=m.test, level=m.level)
         objects["ri_sensitivity"] = ri
         tables["ri_sensitivity"] = _with_scale(ri.to_frame(), transf)
+    if sens.independent_groups or sens.subsets:
+        alt = _alternatives(plan, spec, frame, frame if data is None else data, fit, opts)
+        tables["alternatives"] = _with_scale(alt, transf)
+    if m.glmm:
+        tables["glmm"] = _glmm(plan, spec, frame, int(fit.k))
     tick("sensitivity analyses")
 
     # small-study / publication bias
     bias = spec.bias
     bbase = ".".join(base + ("bias",))
     tests: dict[str, Any] = {}
-    if bias.egger:
+    # Egger and Begg only with enough studies: Sterne JAC et al. (2011). Recommendations for
+    # examining and interpreting funnel plot asymmetry. BMJ 343:d4002. doi:10.1136/bmj.d4002
+    gate = f"not applicable: k < {bias.min_k}" if fit.k < bias.min_k else None
+    if bias.egger and gate:
+        tests["egger"] = {"status": gate}
+    elif bias.egger:
         eg = _api("bias", "regtest", f"{bbase}.egger")(fit)
         tests["egger"] = {"zval": float(eg.zval), "pval": float(eg.pval),
-                          "limit_estimate": float(eg.limit_estimate)}
-    if bias.begg:
+                          "limit_estimate": float(eg.limit_estimate), "status": "done"}
+    if bias.begg and gate:
+        tests["begg"] = {"status": gate}
+    elif bias.begg:
         rk = _api("bias", "ranktest", f"{bbase}.begg")(fit)
-        tests["begg"] = {"tau": float(rk.tau), "pval": float(rk.pval)}
+        tests["begg"] = {"tau": float(rk.tau), "pval": float(rk.pval), "status": "done"}
     if bias.trim_and_fill:
         tf = _api("bias", "trim_and_fill", f"{bbase}.trim_and_fill")(fit)
         objects["trim_and_fill"] = tf
@@ -497,9 +702,12 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
         fs = _api("bias", "fail_safe_n", f"{bbase}.fail_safe_n")(eff.yi, eff.vi)
         tests["fail_safe_n"] = {"fsnum": float(fs.fsnum), "type": str(getattr(fs, "type", ""))}
     if tests:
-        rows = [{"test": name, "statistic": next(iter(v.values())), **{
-            k: v[k] for k in ("pval",) if k in v}} for name, v in tests.items()]
-        tables["bias_tests"] = pd.DataFrame(rows, columns=["test", "statistic", "pval"])
+        stat = {"egger": "zval", "begg": "tau", "trim_and_fill": "k0", "fail_safe_n": "fsnum"}
+        rows = [{"test": name, "statistic": v.get(stat[name], np.nan),
+                 "pval": v.get("pval", np.nan), "status": v.get("status", "done")}
+                for name, v in tests.items()]
+        tables["bias_tests"] = pd.DataFrame(rows, columns=["test", "statistic", "pval",
+                                                           "status"])
 
     participants = None
     if spec.grade.participants:
@@ -524,4 +732,4 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
     tick("bias tests and GRADE")
     return OutcomeResult(spec=spec, effects=eff, fit=fit, summary=summary, tables=tables,
                          tests=tests, sof=sof, objects=objects, participants=participants,
-                         warnings=tuple(caught))
+                         warnings=tuple(caught), notes=tuple(notes))

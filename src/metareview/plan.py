@@ -77,6 +77,9 @@ KeyPath = tuple[str, ...]
 #: measures on which a correlation between pre and post (``ri``) must be assumed
 RI_MEASURES = ("SMCC", "SMCR")
 
+#: prefix of a data file shipped with metareview (``file = "package:ld_il2_continuous.csv"``)
+PACKAGE_PREFIX = "package:"
+
 
 # --- locating keys in the text -------------------------------------------------------------
 
@@ -361,12 +364,22 @@ def _check_cross_references(raw: Mapping[str, Any], v: _Validator) -> None:
             )
         published = outcome.get("published")
         if published is not None:
-            lb, est, ub = published["ci_lb"], published["estimate"], published["ci_ub"]
-            if not lb <= est <= ub:
+            given = [k for k in ("ci_lb", "ci_ub") if k in published]
+            if len(given) == 1:
+                missing = "ci_ub" if given == ["ci_lb"] else "ci_lb"
                 raise v.fail(
-                    base + ("published", "estimate"),
-                    f"published estimate {est} must lie within its CI [{lb}, {ub}]",
+                    base + ("published", given[0]),
+                    f"published {given[0]} is given without {missing}",
+                    "give both limits of the published CI, or neither when none was published",
                 )
+            if given:
+                lb, est, ub = published["ci_lb"], published["estimate"], published["ci_ub"]
+                if not lb <= est <= ub:
+                    raise v.fail(
+                        base + ("published", "estimate"),
+                        f"published estimate {est} must lie within its CI [{lb}, {ub}]",
+                    )
+        _check_new_keys(raw, name, outcome, v)
         grade = outcome.get("grade", {})
         design = grade.get("design", raw["plan"].get("design", "rct"))
         if grade.get("upgrade", "none") != "none" and design != "observational":
@@ -382,6 +395,55 @@ def _check_cross_references(raw: Mapping[str, Any], v: _Validator) -> None:
                 "an upgrade needs an upgrade_reason (large effect, dose-response, "
                 "plausible confounding)",
             )
+
+
+def _check_new_keys(raw: Mapping[str, Any], name: str, outcome: Mapping[str, Any],
+                    v: _Validator) -> None:
+    """Rules for ri, glmm and independent_groups, which depend on the measure and data."""
+    base = ("outcomes", name)
+    measure = outcome["measure"]
+    columns = raw["data"][outcome["data"]].get("columns", {})
+    if "ri" in outcome:
+        if measure not in RI_MEASURES:
+            raise v.fail(base + ("ri",),
+                         f"an assumed correlation ri applies only to the measures "
+                         f"{', '.join(RI_MEASURES)}; this outcome's measure is {measure}",
+                         "remove the ri key or change the measure")
+        if "ri" in columns:
+            raise v.fail(base + ("ri",),
+                         f"ri is given twice: here ({outcome['ri']}) and as the column "
+                         f"'{columns['ri']}' of data.{outcome['data']}",
+                         "keep one: the assumed value here or the column")
+    elif measure in RI_MEASURES and "ri" not in columns:
+        raise v.fail(base + ("measure",),
+                     f"measure {measure} needs the pre-post correlation ri, which no column "
+                     f"of data.{outcome['data']} gives",
+                     "add e.g. ri = 0.5 to this outcome (an assumption: vary it with "
+                     "sensitivity.ri) or map an ri column")
+    model = outcome.get("model", {})
+    if model.get("glmm"):
+        if measure != "PLO":
+            raise v.fail(base + ("model", "glmm"),
+                         f"the binomial-normal GLMM pools proportions on the logit scale and "
+                         f"needs measure PLO; got {measure}")
+        lacking = [a for a in ("xi", "ni") if a not in columns]
+        if lacking:
+            raise v.fail(base + ("model", "glmm"),
+                         f"the GLMM needs event counts and totals: data.{outcome['data']} "
+                         f"maps no column to {', '.join(lacking)}")
+    sens = outcome.get("sensitivity")
+    if isinstance(sens, dict) and sens.get("independent_groups"):
+        if measure not in RI_MEASURES:
+            raise v.fail(base + ("sensitivity", "independent_groups"),
+                         f"independent_groups sets a pre/post measure ({', '.join(RI_MEASURES)}) "
+                         f"beside the SMD; this outcome's measure is {measure}")
+        lacking = [a for a in ("m1i", "m2i", "sd1i", "sd2i", "ni") if a not in columns]
+        if lacking:
+            raise v.fail(base + ("sensitivity", "independent_groups"),
+                         f"the independent-groups SMD needs both occasions' means and SDs: "
+                         f"data.{outcome['data']} maps no column to {', '.join(lacking)}",
+                         "map sd2i to the SD of the occasion in m1i (sd1i is the SD of m2i's "
+                         "occasion, the standardiser of SMCR)")
 
 
 # --- the validated plan ----------------------------------------------------------------------
@@ -404,6 +466,9 @@ class DataSource:
     study: str
     columns: Mapping[str, str]
     sheet: str | None = None
+    description: str | None = None
+    #: (column, footnote): studies whose column is true are flagged in tables and plots
+    flag: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -413,6 +478,7 @@ class ModelSpec:
     methods: tuple[str, ...] = ("REML",)
     test: str = "z"
     level: float = 95.0
+    glmm: bool = False
 
 
 @dataclass(frozen=True)
@@ -435,6 +501,9 @@ class SensitivitySpec:
     cumulative: str | None = None
     estimators: tuple[str, ...] = ()
     ri: tuple[float, ...] = ()
+    independent_groups: bool = False
+    #: name -> row filter (column -> allowed values) replacing keys of the outcome's filter
+    subsets: Mapping[str, Mapping[str, tuple[Any, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -443,6 +512,7 @@ class BiasSpec:
     begg: bool = False
     trim_and_fill: bool = False
     fail_safe_n: bool = False
+    min_k: int = 10
 
 
 @dataclass(frozen=True)
@@ -463,9 +533,9 @@ class PublishedSpec:
     """A published pooled result to compare with (on the reporting scale)."""
 
     estimate: float
-    ci_lb: float
-    ci_ub: float
     source: str
+    ci_lb: float | None = None
+    ci_ub: float | None = None
     note: str | None = None
 
 
@@ -478,6 +548,10 @@ class OutcomeSpec:
     data: str
     measure: str
     transf: str = "none"
+    #: assumed pre-post correlation (SMCR/SMCC) when no data column gives it
+    ri: float | None = None
+    #: column -> allowed values; only matching rows of the data source are analysed
+    filter: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     model: ModelSpec = field(default_factory=ModelSpec)
     subgroups: tuple[SubgroupSpec, ...] = ()
     moderators: tuple[ModeratorSpec, ...] = ()
@@ -512,16 +586,32 @@ class Plan:
         )
 
 
+def _resolve_file(name: str, base_dir: Path) -> Path:
+    """A data path: relative to the plan's folder, or ``package:NAME`` for a shipped file."""
+    if name.startswith(PACKAGE_PREFIX):
+        from metareview.datasets import DATA_DIR
+
+        return DATA_DIR / name[len(PACKAGE_PREFIX):]
+    return base_dir / name
+
+
+def _filter(raw: Mapping[str, Any]) -> Mapping[str, tuple[Any, ...]]:
+    return MappingProxyType(
+        {col: tuple(v) if isinstance(v, list) else (v,) for col, v in raw.items()})
+
+
 def _build(raw: Mapping[str, Any], *, file: str, base_dir: Path, lines: Mapping) -> Plan:
     top = raw["plan"]
     design = top.get("design", "rct")
     data = {
         name: DataSource(
             name=name,
-            file=(base_dir / d["file"]),
+            file=_resolve_file(d["file"], base_dir),
             study=d["study"],
             columns=MappingProxyType(dict(d.get("columns", {}))),
             sheet=d.get("sheet"),
+            description=d.get("description"),
+            flag=(d["flag"]["column"], d["flag"]["note"]) if "flag" in d else None,
         )
         for name, d in raw["data"].items()
     }
@@ -544,7 +634,10 @@ def _build(raw: Mapping[str, Any], *, file: str, base_dir: Path, lines: Mapping)
                     methods=tuple([method] if isinstance(method, str) else method),
                     test=model.get("test", "z"),
                     level=float(model.get("level", 95.0)),
+                    glmm=bool(model.get("glmm", False)),
                 ),
+                ri=None if "ri" not in o else float(o["ri"]),
+                filter=_filter(o.get("filter", {})),
                 subgroups=tuple(
                     SubgroupSpec(name=k, column=v["column"], tau2=v.get("tau2", "separate"))
                     for k, v in o.get("subgroups", {}).items()
@@ -558,6 +651,9 @@ def _build(raw: Mapping[str, Any], *, file: str, base_dir: Path, lines: Mapping)
                     cumulative=sens.get("cumulative"),
                     estimators=tuple(sens.get("estimators", ())),
                     ri=tuple(float(r) for r in sens.get("ri", ())),
+                    independent_groups=bool(sens.get("independent_groups", False)),
+                    subsets=MappingProxyType(
+                        {k: _filter(f) for k, f in sens.get("subsets", {}).items()}),
                 ),
                 bias=BiasSpec(**bias),
                 median_method=o.get("conversions", {}).get("median_method"),

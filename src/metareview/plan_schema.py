@@ -32,6 +32,7 @@ __all__ = [
     "TESTS",
     "TRANSFORMS",
     "Bool",
+    "Value",
     "Constraint",
     "Interval",
     "ListOf",
@@ -126,6 +127,26 @@ class Bool(Constraint):
 
     def check(self, value: Any) -> bool:
         return isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Value(Constraint):
+    """A cell value to match: a string, a number or a boolean, or a non-empty list of them."""
+
+    def describe(self) -> str:
+        return "a string, number or boolean, or a non-empty list of them"
+
+    def check(self, value: Any) -> bool:
+        def one(v: Any) -> bool:
+            if isinstance(v, bool):
+                return True
+            if isinstance(v, int | float):
+                return math.isfinite(v)
+            return isinstance(v, str)
+
+        if isinstance(value, list):
+            return len(value) > 0 and all(one(v) for v in value)
+        return one(value)
 
 
 @dataclass(frozen=True)
@@ -245,6 +266,7 @@ _MODEL = Table(
         "method": OneOrList(item=Options(METHODS), default="REML"),
         "test": Options(TESTS, default="z"),
         "level": Interval(50, 100, closed="neither", default=95.0),
+        "glmm": Bool(default=False, doc="also fit the binomial-normal GLMM (measure PLO)"),
     },
     doc="the random-effects model",
 )
@@ -263,6 +285,12 @@ _SENSITIVITY = Table(
         "cumulative": Str(doc="column to order the cumulative meta-analysis by"),
         "estimators": ListOf(item=Options(METHODS)),
         "ri": ListOf(item=Interval(-1, 1, closed="neither")),
+        "independent_groups": Bool(
+            default=False,
+            doc="also pool the independent-groups SMD (pre and post as two groups; SMCR/SMCC)"),
+        "subsets": Named(
+            value=Named(value=Value(), min_len=1),
+            doc="named alternative row filters, each replacing keys of the outcome's filter"),
     }
 )
 
@@ -272,6 +300,8 @@ _BIAS = Table(
         "begg": Bool(default=False),
         "trim_and_fill": Bool(default=False),
         "fail_safe_n": Bool(default=False),
+        "min_k": Interval(3, integer=True, default=10,
+                          doc="Egger and Begg run only when k >= min_k (Sterne 2011)"),
     }
 )
 
@@ -300,8 +330,8 @@ _GRADE = Table(
 _PUBLISHED = Table(
     {
         "estimate": Interval(required=True),
-        "ci_lb": Interval(required=True),
-        "ci_ub": Interval(required=True),
+        "ci_lb": Interval(doc="give both ci_lb and ci_ub, or neither (no CI published)"),
+        "ci_ub": Interval(doc="give both ci_lb and ci_ub, or neither (no CI published)"),
         "source": Str(required=True),
         "note": Str(),
     }
@@ -313,6 +343,10 @@ _OUTCOME = Table(
         "data": Str(required=True, doc="name of a [data.NAME] table"),
         "measure": Options(MEASURES, required=True),
         "transf": Options(TRANSFORMS, default="none"),
+        "ri": Interval(-1, 1, closed="neither",
+                       doc="assumed pre-post correlation for SMCR/SMCC (instead of a column)"),
+        "filter": Named(value=Value(), min_len=1,
+                        doc="keep only rows whose column equals the value (or one of the list)"),
         "model": _MODEL,
         "subgroups": Named(value=_SUBGROUP),
         "moderators": Named(value=Str(doc="a formula such as '~ ablat + year'")),
@@ -326,10 +360,19 @@ _OUTCOME = Table(
 
 _DATA = Table(
     {
-        "file": Str(required=True, doc="CSV or Excel file, relative to the plan"),
+        "file": Str(required=True, doc="CSV or Excel file, relative to the plan, or "
+                    "'package:NAME' for a file shipped in metareview/datasets/data"),
+        "description": Str(doc="how the file was made (shown in the report)"),
         "sheet": Str(doc="Excel sheet name"),
         "study": Str(required=True, doc="column with the study labels"),
         "columns": Named(value=Str(), min_len=1, allowed_keys=ESCALC_ARGUMENTS),
+        "flag": Table(
+            {
+                "column": Str(required=True, doc="a true/false column"),
+                "note": Str(required=True, doc="the footnote for flagged studies"),
+            },
+            doc="studies to flag in tables and forest plots (e.g. converted from a median)",
+        ),
     }
 )
 

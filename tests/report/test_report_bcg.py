@@ -145,7 +145,7 @@ def test_comparison_with_published(results: dict) -> None:
 
 
 def test_results_json_header(results: dict) -> None:
-    assert results["schema_version"] == "1.0.0"
+    assert results["schema_version"] == "1.1.0"
     assert set(results["software"]) == {"metareview", "numpy", "scipy", "pandas"}
     assert results["plan"] == {"file": "bcg_core.toml", "title": "BCG vaccine trials (core)",
                                "design": "rct", "authors": []}

@@ -62,16 +62,25 @@ def _transf(o: Any) -> Any:
     return reporting_transform(o.spec.transf, ni=getattr(o.effects, "ni", None))
 
 
+def _flags(o: Any) -> dict[str, Any]:
+    """``flags=`` for the forest plot when the data source flags studies, else nothing."""
+    flags = o.objects.get("flags") or {}
+    return {"flags": dict(flags)} if flags else {}
+
+
 def figure_specs(o: Any) -> list[FigureSpec]:
     """The figures to draw for one outcome, given what was run."""
     specs = [FigureSpec("forest", f"Forest plot: {o.spec.label}", "forest_plot",
-                        lambda o: ((o.fit,), {"transf": _transf(o)}))]
+                        lambda o: ((o.fit,), {"transf": _transf(o), **_flags(o)}))]
     for sg in o.spec.subgroups:
         key = f"subgroup:{sg.name}"
+        if key not in o.objects:  # one subgroup only: no test, no figure (see the table)
+            continue
         specs.append(FigureSpec(
             f"forest_{sg.name}", f"Forest plot by {sg.column}", "forest_plot",
-            lambda o, key=key: ((o.objects[key],), {"transf": _transf(o)})))
-    if o.tests or o.spec.bias.trim_and_fill:
+            lambda o, key=key: ((o.objects[key],), {"transf": _transf(o), **_flags(o)})))
+    ran = any("pval" in v for v in o.tests.values())
+    if ran or o.spec.bias.trim_and_fill:
         specs.append(FigureSpec("funnel", "Funnel plot", "funnel_plot",
                                 lambda o: ((o.fit,),
                                            {"trimfill": o.objects.get("trim_and_fill")})))

@@ -32,6 +32,8 @@ TABLE_TITLES = {
     "cumulative": "Cumulative meta-analysis",
     "estimators": "Alternative \u03c4\u00b2 estimators",
     "ri_sensitivity": "Sensitivity to the assumed pre-post correlation",
+    "alternatives": "The main analysis beside its alternatives (other effect size, other rows)",
+    "glmm": "Binomial-normal GLMM (logit scale; _scaled: proportion)",
     "bias_tests": "Small-study effects and publication bias",
 }
 
@@ -101,7 +103,8 @@ def _context(result: Any, figures: list[Any]) -> dict[str, Any]:
             "sof": o.sof, "participants": o.participants,
             "tables": [{"name": n, "title": TABLE_TITLES.get(n, n), **_table(t)}
                        for n, t in o.tables.items()],
-            "tests": o.tests, "figures": figs, "warnings": o.warnings,
+            "tests": o.tests, "figures": figs, "warnings": o.warnings, "notes": o.notes,
+            "flag_note": "; ".join(dict.fromkeys((o.objects.get("flags") or {}).values())),
         })
     return {
         "plan": result.plan,

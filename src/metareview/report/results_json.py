@@ -25,7 +25,7 @@ import pandas as pd
 
 __all__ = ["SCHEMA_VERSION", "comparison_frame", "results_dict", "to_jsonable", "write_json"]
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 MODEL_KEYS = ("k", "method", "test", "level", "estimate", "se", "zval", "pval", "ci_lb",
               "ci_ub", "pi_lb", "pi_ub", "tau2", "se_tau2", "I2", "H2", "QE", "QEp")
@@ -53,11 +53,52 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
+COMPARISON_COLUMNS = ("outcome", "label", "k", "published", "published_ci_lb",
+                      "published_ci_ub", "ours", "ours_ci_lb", "ours_ci_ub", "source", "note",
+                      "reasons")
+
+
+def _reasons(o: Any, p: Any) -> str:
+    """Plain-language reasons, computed from the run, why ours may differ from the paper's."""
+    k = int(o.fit.k)
+    out = [f"{k} {'study' if k == 1 else 'studies'} analysed here"
+           + (" (one study: its own estimate, not pooled)" if k == 1 else "")]
+    flags = o.objects.get("flags") or {}
+    if flags:
+        for note in dict.fromkeys(flags.values()):
+            n = sum(1 for v in flags.values() if v == note)
+            out.append(f"{n} of {k} flagged: {note}")
+    if o.spec.ri is not None:
+        text = f"assumed pre-post correlation ri = {o.spec.ri:g} (no study reports it)"
+        ri = o.tables.get("ri_sensitivity")
+        if ri is not None and len(ri):
+            col = "estimate_scaled" if "estimate_scaled" in ri else "estimate"
+            text += (f"; across ri {ri['ri'].min():g} to {ri['ri'].max():g} the estimate runs "
+                     f"from {ri[col].min():.2f} to {ri[col].max():.2f}")
+        out.append(text)
+    alt = o.tables.get("alternatives")
+    if alt is not None:
+        for r in alt.to_dict("records"):
+            if r["analysis"].startswith("independent-groups"):
+                out.append(f"independent-groups SMD {r['estimate']:.2f} ({r['ci_lb']:.2f} to "
+                           f"{r['ci_ub']:.2f}), which ignores the pre-post pairing")
+    if p.ci_lb is None:
+        out.append("no CI published")
+    else:
+        lb, ub = o.summary["pred_ci_lb"], o.summary["pred_ci_ub"]
+        overlap = lb <= p.ci_ub and p.ci_lb <= ub
+        out.append("the two CIs overlap" if overlap else "the two CIs do not overlap")
+    return "; ".join(out)
+
+
 def comparison_frame(result: Any) -> pd.DataFrame:
     """Published vs. our estimate, one row per outcome that has ``[outcomes.X.published]``.
 
-    Columns: outcome, label, k, published, published_ci_lb, published_ci_ub, ours, ours_ci_lb,
-    ours_ci_ub, source, note (both on the reporting scale).
+    Columns :data:`COMPARISON_COLUMNS`: outcome, label, k, published, published_ci_lb,
+    published_ci_ub (NaN when no CI was published), ours, ours_ci_lb, ours_ci_ub (reporting
+    scale), source, note (the plan's), reasons (computed: studies analysed, flagged
+    conversions, the assumed correlation and its range, the independent-groups SMD, whether
+    the CIs overlap).
     """
     rows = []
     for o in result.outcomes:
@@ -66,13 +107,14 @@ def comparison_frame(result: Any) -> pd.DataFrame:
             continue
         rows.append({
             "outcome": o.spec.name, "label": o.spec.label, "k": int(o.fit.k),
-            "published": p.estimate, "published_ci_lb": p.ci_lb, "published_ci_ub": p.ci_ub,
+            "published": p.estimate,
+            "published_ci_lb": np.nan if p.ci_lb is None else p.ci_lb,
+            "published_ci_ub": np.nan if p.ci_ub is None else p.ci_ub,
             "ours": o.summary["pred"], "ours_ci_lb": o.summary["pred_ci_lb"],
             "ours_ci_ub": o.summary["pred_ci_ub"], "source": p.source, "note": p.note,
+            "reasons": _reasons(o, p),
         })
-    return pd.DataFrame(rows, columns=["outcome", "label", "k", "published", "published_ci_lb",
-                                       "published_ci_ub", "ours", "ours_ci_lb", "ours_ci_ub",
-                                       "source", "note"])
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
 def _outcome(o: Any) -> dict[str, Any]:
@@ -108,6 +150,7 @@ def _outcome(o: Any) -> dict[str, Any]:
         },
         "tables": dict(o.tables),
         "warnings": list(o.warnings),
+        "notes": list(o.notes),
     }
 
 
