@@ -49,3 +49,16 @@ def test_serve_command_is_registered_with_its_options():
         assert option in result.output
     result = CliRunner().invoke(build_app(), ["serve"])
     assert result.exit_code != 0 and "--db" in result.output
+
+
+def test_a_record_is_offered_to_two_reviewers_only(login, store, app):
+    from metareview.review.project import ReviewProject
+
+    pid, (r1, r2, r3, r4) = store["pid"], store["ids"]
+    with ReviewProject.open(store["db"], "P1") as p:
+        p.add_member("dan")
+    bob, cat, dan = login("bob"), login("cat"), login("dan")
+    for who in (bob, cat):
+        who.post(f"/p/{pid}/screen/title_abstract/{r1}", data={"decision": "include"})
+    # record 1 has its two independent votes: dan is offered record 2 first
+    assert dan.get(f"/p/{pid}/screen/title_abstract").headers["location"].endswith(f"/{r2}")

@@ -223,3 +223,19 @@ def test_passwords_are_stored_as_argon2id_hashes(store, password):
     engine.dispose()
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
     assert all(password not in h for h in hashes)
+
+
+def test_a_request_announcing_more_than_the_limit_is_refused_before_reading(login, store):
+    ann = login("ann")
+    body = b"x" * (256 * 1024 + (1 << 20) + 10)  # limit 256 KB (+1 MB for the form around it)
+    r = ann.post(f"/p/{store['pid']}/import", data={"database": "Embase", "date": "2024-02-01"},
+                 files={"file": ("big.ris", body, "text/plain")})
+    assert r.status_code == 413 and "request larger than" in r.text
+    assert not (store["tmp"] / "uploads").exists()
+
+
+def test_errors_are_pages_not_json(login, store):
+    bob = login("bob")
+    r = bob.get("/p/999")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "no such project among yours" in r.text

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from metareview.errors import MetaReviewError
@@ -91,7 +92,8 @@ def iter_routes(app: FastAPI) -> list[tuple[str, frozenset[str]]]:
     return out
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, name: str, status_code: int = 200, *,
+           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     """Render a template with the user, the CSRF token and pending messages."""
     session = request.session
     if "csrf" not in session:
@@ -100,7 +102,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     context["csrf_token"] = session["csrf"]
     context["messages"] = session.pop("messages", [])
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    return templates.TemplateResponse(request, name, context, status_code=status_code,
+                                      headers=headers)
 
 
 def flash(request: Request, text: str, kind: str = "info") -> None:
@@ -198,6 +201,11 @@ def create_app(
         if request.method == "GET":
             return redirect("/login")
         return HTMLResponse("login required", status_code=401)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return render(request, "error.html", status_code=exc.status_code,
+                      message=str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(UploadTooLarge)
     async def _too_large(request: Request, exc: UploadTooLarge) -> Response:

@@ -121,8 +121,12 @@ def import_export(ctx: ProjectContext = Depends(project_context),
         raise
     flash(ctx.request, f"Imported {summary.records} records from {file.filename or 'the file'} "
                        f"({summary.format}) as {summary.database}, stored as {path.name}.")
-    for w in summary.warnings[:20]:
-        flash(ctx.request, w, "warning")
+    # messages travel in the (signed, size-limited) session cookie: a few, shortened
+    for w in summary.warnings[:3]:
+        flash(ctx.request, w[:300], "warning")
+    if len(summary.warnings) > 3:
+        flash(ctx.request, f"... and {len(summary.warnings) - 3} more warnings from the reader",
+              "warning")
     return redirect(f"/p/{ctx.project_id}")
 
 

@@ -24,7 +24,17 @@ def _queue(ctx: ProjectContext, stage: str, decisions: Any = None):  # type: ign
     with app.state.rank_lock:
         cache = app.state.rank_cache
     return reviewer_queue(ctx.project(), decisions, stage=stage, reviewer=ctx.username,
-                          cache=cache)
+                          reviewers_per_record=_reviewers_per_record(ctx), cache=cache)
+
+
+def _reviewers_per_record(ctx: ProjectContext) -> int:
+    from sqlalchemy import select
+
+    from metareview.store import models as m
+
+    with ctx.engine.connect() as conn:
+        return int(conn.scalar(select(m.Project.reviewers_per_record)
+                               .where(m.Project.id == ctx.project_id)) or 1)
 
 
 @router.get("/p/{pid}/screen/{stage}")

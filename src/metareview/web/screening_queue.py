@@ -59,11 +59,14 @@ def _texts(frame: pd.DataFrame) -> list[str]:
 
 
 def reviewer_queue(project: ReviewProject, decisions: pd.DataFrame, *, stage: str,
-                   reviewer: str, cache: dict[Any, Any] | None = None) -> Queue:
+                   reviewer: str, reviewers_per_record: int = 2,
+                   cache: dict[Any, Any] | None = None) -> Queue:
     """The records *reviewer* has not decided at *stage*, ranked when the ranker can train.
 
-    *decisions* is :func:`metareview.web.store.decisions_frame`. The ranking is cached per
-    project, stage and decision count in *cache* (shared by the app's workers).
+    A record already decided by *reviewers_per_record* other reviewers is not offered (each
+    record gets its independent reviewers, no more). *decisions* is
+    :func:`metareview.web.store.decisions_frame`. The ranking is cached per project, stage,
+    reviewer and decision count in *cache* (shared by the app's workers).
     """
     import numpy as np
 
@@ -74,7 +77,9 @@ def reviewer_queue(project: ReviewProject, decisions: pd.DataFrame, *, stage: st
     at = decisions[decisions["stage"] == stage]
     mine = set(at.loc[at["reviewer"] == reviewer, "record_id"])
     ids = records["record_id"].to_numpy()
-    pending = records[~records["record_id"].isin(mine)]
+    others = at[at["reviewer"] != reviewer].groupby("record_id")["reviewer"].nunique()
+    full = set(others.index[others >= reviewers_per_record])
+    pending = records[~records["record_id"].isin(mine | full)]
     # a record's label: relevant when any reviewer voted include or maybe; screened in the
     # order of its first decision
     first = at.drop_duplicates("record_id", keep="first")["record_id"]

@@ -152,6 +152,9 @@ class LoginRateLimiter:
     def failed(self, username: str, address: str) -> None:
         with self._lock:
             now = self._clock()
+            if len(self._fails) > 10_000:  # forget expired entries (bounded memory)
+                for key in [k for k, q in self._fails.items() if not q or now - q[-1] >= self.window]:
+                    del self._fails[key]
             self._recent(self._key(username, address), now).append(now)
 
     def succeeded(self, username: str, address: str) -> None:
