@@ -59,8 +59,8 @@ def open_engine(url_or_path: str | os.PathLike[str]) -> Engine:
             from sqlalchemy.pool import StaticPool
 
             kwargs["poolclass"] = StaticPool
-    else:
-        kwargs["pool_pre_ping"] = True
+    else:  # a server database: enough connections for the app's worker threads
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=30)
     engine = make_engine(url, **kwargs)
     retry_locked(lambda: upgrade(engine))
     return engine
