@@ -107,6 +107,18 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
         # blinded: bob's vote is not shown before cat votes
         assert "Hidden until you vote" in cat.inner_text("aside")
         assert "bob" not in cat.inner_text("main")
+        # n skips to the next record without voting; typing in the note is not a shortcut
+        first = cat.inner_text("h1.title")
+        cat.click("textarea[name=note]")
+        cat.keyboard.type("in")
+        assert cat.inner_text("h1.title") == first and cat.input_value("textarea[name=note]") == "in"
+        cat.fill("textarea[name=note]", "")
+        cat.focus("body")
+        cat.evaluate("document.activeElement.blur()")
+        with cat.expect_navigation():
+            cat.keyboard.press("n")
+        assert cat.inner_text("h1.title") != first
+        cat.goto(f"{url}/p/{pid}/screen/title_abstract")
         keys = {seen_bob[0]: "i", seen_bob[1]: "e", seen_bob[2]: "e", seen_bob[3]: "e",
                 seen_bob[4]: "e", seen_bob[5]: "m"}
         for _ in range(6):
