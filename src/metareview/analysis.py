@@ -594,16 +594,22 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
                               f"{levels[0]!r}"}]))
                 tick(f"subgroups: {sg_spec.name}")
                 continue
-            sg = subgroup_analysis(eff.yi, eff.vi, groups.astype(str).to_numpy(),
-                                   method=opts["method"], tau2=sg_spec.tau2, test=m.test,
-                                   level=m.level, slab=eff.slab, measure=spec.measure)
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                sg = subgroup_analysis(eff.yi, eff.vi, groups.astype(str).to_numpy(),
+                                       method=opts["method"], tau2=sg_spec.tau2, test=m.test,
+                                       level=m.level, slab=eff.slab, measure=spec.measure)
+            for w in record:  # kept in the table's status and re-raised for the caller
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            sg_notes = list(dict.fromkeys(str(w.message) for w in record))
             objects[f"subgroup:{sg_spec.name}"] = sg
             est = _with_scale(sg.estimates, transf)
             est.insert(0, "subgroup", sg_spec.name)
             est["Q_between"] = float(sg.Q_between)
             est["df_between"] = float(sg.df_between)
             est["p_between"] = float(sg.p_between)
-            est["status"] = f"test for subgroup differences ({sg_spec.tau2} tau2)"
+            est["status"] = " | ".join([f"test for subgroup differences ({sg_spec.tau2} tau2)",
+                                        *sg_notes])
             rows.append(est)
             tick(f"subgroups: {sg_spec.name}")
         tables["subgroups"] = pd.concat(rows, ignore_index=True)
