@@ -239,3 +239,19 @@ def test_errors_are_pages_not_json(login, store):
     r = bob.get("/p/999")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "no such project among yours" in r.text
+
+
+def test_conflicts_page_keeps_reviewers_blinded(login, store):
+    from metareview.review.project import ReviewProject
+
+    pid, rid = store["pid"], store["ids"][2]
+    with ReviewProject.open(store["db"], "P1") as p:
+        p.add_member("dan")
+    bob, cat, dan, ann = login("bob"), login("cat"), login("dan"), login("ann")
+    bob.post(f"/p/{pid}/screen/title_abstract/{rid}", data={"decision": "include"})
+    cat.post(f"/p/{pid}/screen/title_abstract/{rid}", data={"decision": "exclude"})
+    marker = f'id="conflict-title_abstract-{rid}"'
+    assert marker in bob.get(f"/p/{pid}/conflicts").text
+    assert marker in ann.get(f"/p/{pid}/conflicts").text
+    page = dan.get(f"/p/{pid}/conflicts").text  # dan has not decided the record
+    assert marker not in page and "bob" not in page.split("<main>")[1]

@@ -133,6 +133,8 @@ def conflicts(ctx: ProjectContext = Depends(project_context)) -> Response:
         rows = []
         for rid in ids.tolist():
             votes = decisions[(decisions["record_id"] == rid) & (decisions["stage"] == stage)]
+            if not ctx.is_lead and ctx.username not in set(votes["reviewer"]):
+                continue  # blinding: a reviewer sees votes only on records they decided
             rows.append({"record_id": int(rid), "title": records.at[rid, "title"],
                          "votes": votes.to_dict("records")})
         out[stage] = rows
