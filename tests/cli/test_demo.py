@@ -1,0 +1,80 @@
+"""`metareview demo`: the shipped flagship plan end to end into a temporary folder.
+
+The Treg SMCR value is metafor's (tests/flagship/fixtures/ld_il2_metafor.json, written by
+tests/flagship/ld_il2_metafor.R: ``rma(yi, vi, method = "REML")`` on
+``escalc("SMCR", ..., ri = 0.5)``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from metareview.cli import build_app
+
+FIXTURE = json.loads((Path(__file__).resolve().parents[1] / "flagship" / "fixtures"
+                      / "ld_il2_metafor.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("demo")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the demo records them in the report
+        res = CliRunner().invoke(build_app(), ["demo", "--out", str(out), "--formats", "svg"])
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def test_demo_writes_report_opening_with_comparison(demo_out: tuple[Path, str]) -> None:
+    out, _ = demo_out
+    html = (out / "report.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<section id="([^"]+)"', html)
+    assert sections[0] == "comparison"
+    first = html[html.index('<section id="comparison">'):html.index("</section>")]
+    assert "Treg cells (SMCR, post vs pre)" in first
+    assert "1.13 (0.97 to 1.29)" in first
+    assert "0.331 (no CI published)" in first
+    assert "converted from a median" in first
+    assert (out / "plan" / "ld_il2_plan.toml").is_file()
+    assert (out / "tables" / "treg_alternatives.csv").is_file()
+    svg = (out / "figures" / "treg_forest.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg
+
+
+def test_demo_results_json_has_metafor_treg(demo_out: tuple[Path, str]) -> None:
+    out, _ = demo_out
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["schema_version"] == "1.1.0"
+    treg = next(o for o in doc["outcomes"] if o["name"] == "treg")
+    ref = FIXTURE["treg"]["smcr_reml_z"]
+    assert treg["measure"] == "SMCR"
+    assert treg["model"]["estimate"] == pytest.approx(ref["estimate"], rel=1e-8)
+    assert treg["model"]["ci_lb"] == pytest.approx(ref["ci_lb"], rel=1e-8)
+    assert treg["model"]["ci_ub"] == pytest.approx(ref["ci_ub"], rel=1e-8)
+    assert treg["tests"]["egger"] == {"status": "not applicable: k < 10"}
+    flagged = [r["slab"] for r in treg["tables"]["studies"] if r["flag"]]
+    assert flagged == ["Hao 2020 (master thesis, PsA)"]
+    comp = {c["outcome"]: c for c in doc["comparison"]}
+    assert comp["treg"]["ours"] == pytest.approx(ref["estimate"], rel=1e-8)
+    assert comp["injection"]["published_ci_lb"] is None
+
+
+def test_demo_prints_comparison_and_report_path(demo_out: tuple[Path, str]) -> None:
+    out, output = demo_out
+    assert "published versus this re-analysis" in output
+    assert "Treg cells" in output and "1.13 (0.97 to 1.29)" in output
+    assert "report.html" in output.replace("\n", "")
+
+
+def test_demo_rejects_unknown_format(tmp_path: Path) -> None:
+    from metareview.errors import InputError
+
+    res = CliRunner().invoke(build_app(), ["demo", "--out", str(tmp_path), "--formats", "gif"])
+    assert isinstance(res.exception, InputError)
+    assert res.exception.column == "--formats"
