@@ -30,6 +30,7 @@ Formats (the name is ``ImportResult.format``):
 ``cnki_refworks``      CNKI RefWorks
 ``cnki_endnote``       CNKI EndNote / Refer (``%0``)
 ``cnki_noteexpress``   CNKI NoteExpress (``{Reference Type}:``)
+``cochrane_text``      Cochrane Library plain text, CENTRAL or CDSR ("Record #1 of N")
 =====================  ==========================================================
 
 Examples
@@ -50,6 +51,7 @@ from metareview.errors import ImportFormatError
 from metareview.review.importers import (
     bibtex,
     cnki,
+    cochrane,
     csv_formats,
     endnote_xml,
     ovid_text,
@@ -104,6 +106,7 @@ FORMATS: dict[str, Parser] = {
     "cnki_refworks": cnki.parse_cnki_refworks,
     "cnki_endnote": cnki.parse_cnki_endnote,
     "cnki_noteexpress": cnki.parse_cnki_noteexpress,
+    "cochrane_text": cochrane.parse_cochrane_text,
 }
 
 
@@ -184,6 +187,8 @@ def detect_text_format(text: str, *, file: str = "<text>") -> str:
         return fmt
     if fmt := cnki.looks_like_cnki(lines):
         return fmt
+    if cochrane.looks_like_cochrane_text(lines):
+        return "cochrane_text"
     if ovid_text.looks_like_ovid_text(lines):
         return "ovid_text"
     if proquest_text.looks_like_proquest_text(stripped):
