@@ -13,6 +13,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 
 # file -> (format, number of records)
 FILES = {
+    "cochrane_andrewjt71__citation-export.txt": ("cochrane_text", 3),
     "synthesisr__res_synth_methods.txt": ("pubmed_medline", 2),
     "nbib__pmc_medlars.txt": ("pmc_medlars", 5),
     "biopython__pubmed1.xml": ("pubmed_xml", 2),
