@@ -111,8 +111,8 @@ def apply_filter(frame: pd.DataFrame, filt: Mapping[str, tuple[Any, ...]], plan:
     --------
     >>> f = pd.DataFrame({"o": ["a", "b", "a"], "x": [1, 2, 3]})
     >>> from metareview.plan import parse_plan
-    >>> p = parse_plan('[plan]\ntitle="t"\n[data.d]\nfile="d.csv"\nstudy="o"\n'
-    ...                '[outcomes.y]\ndata="d"\nmeasure="GEN"\nfilter={o="a"}\n')
+    >>> p = parse_plan('[plan]\\ntitle="t"\\n[data.d]\\nfile="d.csv"\\nstudy="o"\\n'
+    ...                '[outcomes.y]\\ndata="d"\\nmeasure="GEN"\\nfilter={o="a"}\\n')
     >>> apply_filter(f, p.outcomes[0].filter, p, ("outcomes", "y", "filter"))["x"].tolist()
     [1, 3]
     """
