@@ -349,3 +349,18 @@ def test_ris_with_one_space_before_the_dash(tmp_path):
     assert [(r.title, r.authors, r.doi, r.year) for r in again] == [
         (r.title, r.authors, r.doi, r.year) for r in original
     ]
+
+
+def test_cochrane_ris_pubmed_cross_reference_gives_the_pmid(tmp_path):
+    """Cochrane Library RIS writes the PubMed ID as "C3  - PUBMED <n>" (e.g. the CENTRAL export
+    in BridgesLab/PrecisionNutrition, record CN-00726468: "C3  - PUBMED 18516353")."""
+    from metareview.review.importers import read_records
+
+    f = tmp_path / "central.ris"
+    f.write_text(
+        "TY  - JOUR\nID  - CN-00726468\nTI  - A trial\nAU  - Smith, J\nPY  - 2008\n"
+        "C3  - PUBMED 18516353\nER  - \n",
+        encoding="utf-8",
+    )
+    rec = read_records(f).records[0]
+    assert rec.pmid == "18516353"

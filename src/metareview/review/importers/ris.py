@@ -58,6 +58,8 @@ _NUMBERING = re.compile(r"^\s*\d+\.\s*$")
 _LINK_TO = re.compile(r"^Link to [^:]{1,80}: ?\S")
 _OVID_MEDLINE_AN = re.compile(r"ovid\.com/.*[?&]D=med\w*&.*\bAN=(\d{1,9})\b", re.IGNORECASE)
 _PMID_VALUE = re.compile(r"^\s*(\d{1,9})\s*\[PMID\]\s*$", re.IGNORECASE)
+# Cochrane Library RIS cross-references: "C3  - PUBMED 18516353"
+_PUBMED_XREF = re.compile(r"^\s*PUBMED\s+(\d{1,9})\s*$", re.IGNORECASE)
 
 
 class _Identity(dict):
@@ -214,6 +216,10 @@ def _ris_pmid(tags: dict[str, list[str]], database: str | None) -> str | None:
             m = _PMID_VALUE.match(v)
             if m:
                 return m.group(1)
+    for v in all_values(tags, "C3"):
+        m = _PUBMED_XREF.match(v)
+        if m:
+            return m.group(1)
     an = first(tags, "AN")
     if an and an.isdigit() and database in {"MEDLINE", "PubMed", "PubMed Central"}:
         return an
