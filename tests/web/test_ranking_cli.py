@@ -62,3 +62,14 @@ def test_a_record_is_offered_to_two_reviewers_only(login, store, app):
         who.post(f"/p/{pid}/screen/title_abstract/{r1}", data={"decision": "include"})
     # record 1 has its two independent votes: dan is offered record 2 first
     assert dan.get(f"/p/{pid}/screen/title_abstract").headers["location"].endswith(f"/{r2}")
+
+
+def test_importing_the_web_package_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = ("import sys, metareview, metareview.web, metareview.cli.serve; "
+            "print(sorted(m for m in ('fastapi', 'pandas', 'matplotlib', 'scipy', 'sqlalchemy', "
+            "'uvicorn', 'argon2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -217,7 +217,13 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from metareview.web import routes_auth, routes_project, routes_reports, routes_screening, routes_studies
+    from metareview.web import (
+        routes_auth,
+        routes_project,
+        routes_reports,
+        routes_screening,
+        routes_studies,
+    )
 
     for module in (routes_auth, routes_project, routes_screening, routes_studies, routes_reports):
         app.include_router(module.router)

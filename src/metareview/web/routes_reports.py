@@ -6,6 +6,7 @@ import io
 import warnings
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
@@ -86,7 +87,7 @@ def pool(table: Any, outcome: str) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = rma(list(yi), list(vi), method="REML", slab=list(t["study"]))
-    res.update(estimate=float(fit.estimate[0]) if hasattr(fit.estimate, "__len__") else float(fit.estimate),
+    res.update(estimate=float(np.ravel(fit.estimate)[0]),
                ci_lb=float(fit.ci_lb[0]), ci_ub=float(fit.ci_ub[0]), tau2=float(fit.tau2),
                I2=float(fit.I2), warnings=[str(w.message) for w in caught])
     return res

@@ -72,7 +72,8 @@ def record_page(stage: str, rid: int, ctx: ProjectContext = Depends(project_cont
     return render(ctx.request, "record.html", **ctx.template(
         stage=stage, record=record, own=own, others=others, n_others_hidden=(
             len(here) - len(mine) if own is None else 0),
-        queue=queue, next_id=nxt, reasons=project.exclusion_reasons(stage=stage),  # type: ignore[arg-type]
+        queue=queue, next_id=nxt,
+        reasons=project.exclusion_reasons(stage=stage),  # type: ignore[arg-type]
         retrieval=retrieval))
 
 
@@ -98,9 +99,9 @@ def vote(stage: str, rid: int, ctx: ProjectContext = Depends(project_context),
     note_ = optional_text(note, "note")
 
     def cast() -> None:
-        ctx.run(lambda p: p.record_decision(rid, stage=stage, reviewer=ctx.username,  # type: ignore[arg-type]
-                                            decision=decision, reason=reason_, note=note_,  # type: ignore[arg-type]
-                                            replace=True))
+        ctx.run(lambda p: p.record_decision(
+            rid, stage=stage, reviewer=ctx.username,  # type: ignore[arg-type]
+            decision=decision, reason=reason_, note=note_, replace=True))  # type: ignore[arg-type]
 
     try:
         cast()
@@ -139,7 +140,8 @@ def conflicts(ctx: ProjectContext = Depends(project_context)) -> Response:
                          "votes": votes.to_dict("records")})
         out[stage] = rows
     return render(ctx.request, "conflicts.html", **ctx.template(
-        conflicts=out, reasons={s: project.exclusion_reasons(stage=s) for s in STAGES}))  # type: ignore[arg-type]
+        conflicts=out,
+        reasons={s: project.exclusion_reasons(stage=s) for s in STAGES}))  # type: ignore[arg-type]
 
 
 @router.post("/p/{pid}/conflicts/{stage}/{rid}")

@@ -73,7 +73,8 @@ def add_study(ctx: ProjectContext = Depends(project_context), record_id: int = F
     return redirect(f"/p/{ctx.project_id}/extraction")
 
 
-def _study_and_form(ctx: ProjectContext, sid: int, outcome: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _study_and_form(ctx: ProjectContext, sid: int,
+                    outcome: str) -> tuple[dict[str, Any], dict[str, Any]]:
     from metareview.web.store import forms_latest, studies
 
     study = next((s for s in studies(ctx.engine, ctx.project_id) if s["id"] == sid), None)
@@ -196,7 +197,8 @@ def rob_form(sid: int, ctx: ProjectContext = Depends(project_context),
 
 
 @router.post("/p/{pid}/rob/{sid}")
-async def save_rob(request: Request, sid: int, ctx: ProjectContext = Depends(project_context)) -> Response:
+async def save_rob(request: Request, sid: int,
+                   ctx: ProjectContext = Depends(project_context)) -> Response:
     from metareview.review.rob import INSTRUMENTS
     from metareview.web.store import studies
 

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -124,7 +125,8 @@ class LoginRateLimiter:
     (True, False)
     """
 
-    def __init__(self, *, limit: int = 5, window: float = 60.0, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *, limit: int = 5, window: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window = window
         self._clock = clock
