@@ -82,6 +82,11 @@ def _reasons(o: Any, p: Any) -> str:
             if r["analysis"].startswith("independent-groups"):
                 out.append(f"independent-groups SMD {r['estimate']:.2f} ({r['ci_lb']:.2f} to "
                            f"{r['ci_ub']:.2f}), which ignores the pre-post pairing")
+    glmm = o.tables.get("glmm")
+    if glmm is not None and glmm["estimate_scaled"].notna().any():
+        g = glmm.iloc[0]
+        out.append(f"binomial-normal GLMM {g['estimate_scaled']:.3f} ({g['ci_lb_scaled']:.3f} "
+                   f"to {g['ci_ub_scaled']:.3f})")
     if p.ci_lb is None:
         out.append("no CI published")
     else:
