@@ -73,3 +73,31 @@ def test_importing_the_web_package_imports_nothing_heavy():
             "'uvicorn', 'argon2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_serve_create_user_sets_a_password_once(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import uvicorn
+
+    from metareview.cli import build_app
+    from metareview.web.security import verify_password
+    from metareview.web.store import open_engine, user_hash
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append(kw))
+    db = tmp_path / "r.db"
+    monkeypatch.setenv("METAREVIEW_PASSWORD", "first-password")
+    result = CliRunner().invoke(build_app(), ["serve", "--db", str(db), "--create-user", "ann",
+                                              "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert "account 'ann' ready" in result.output
+    assert started == [{"host": "127.0.0.1", "port": 8123, "log_level": "info"}]
+    monkeypatch.setenv("METAREVIEW_PASSWORD", "second-password")
+    result = CliRunner().invoke(build_app(), ["serve", "--db", str(db), "--create-user", "ann"])
+    assert "already has a password; it was kept" in result.output
+    engine = open_engine(db)
+    _, digest = user_hash(engine, "ann")
+    engine.dispose()
+    assert verify_password(digest, "first-password")
+    assert not verify_password(digest, "second-password")

@@ -35,8 +35,19 @@ def register(app: typer.Typer) -> None:
         if create_user:
             password = os.environ.get("METAREVIEW_PASSWORD") or typer.prompt(
                 f"Password for {create_user}", hide_input=True, confirmation_prompt=True)
+            from metareview.web.security import verify_password
+            from metareview.web.store import open_engine, user_hash
+
+            engine = open_engine(db)
+            try:
+                found = user_hash(engine, create_user)
+            finally:
+                engine.dispose()
             make_user(db, create_user, password)
-            typer.echo(f"account {create_user!r} ready")
+            if found is not None and found[1] is not None and not verify_password(found[1], password):
+                typer.echo(f"account {create_user!r} already has a password; it was kept", err=True)
+            else:
+                typer.echo(f"account {create_user!r} ready")
         web = create_app(db, upload_dir=upload_dir, max_upload_bytes=max_upload_mb << 20)
         if host not in ("127.0.0.1", "localhost", "::1"):
             typer.echo("warning: listening beyond this machine; put the app behind HTTPS",
