@@ -115,7 +115,8 @@ def fit_batch(
     full = bool(mask.all())
     y = np.asarray(yi, dtype=float) if full else np.where(mask, yi, 0.0).astype(float)
     v = np.asarray(vi, dtype=float) if full else np.where(mask, vi, 1.0).astype(float)
-    m = np.ones(y.shape) if full else mask.astype(float)
+    # a zero-stride view when every cell is a study: the "multiply by the mask" costs no memory
+    m = np.broadcast_to(1.0, y.shape) if full else mask.astype(float)
     B, kmax = y.shape
     design = Design(X=None if X is None else np.where(mask[:, :, None], X, 0.0), B=B, k_max=kmax)
     p = design.p

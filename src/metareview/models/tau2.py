@@ -257,30 +257,38 @@ def _score_info(
     method: str, d: Design, y: Array, v: Array, m: Array, k: Array, tau2: Array, p: int
 ) -> tuple[Array, Array]:
     """The estimating equation of ML, REML or EB at tau2 and its expected information."""
-    w = m / (v + tau2[:, None])
     if d.X is None:
-        # intercept only: everything is a handful of sums over the studies
+        # intercept only: a handful of fused row-wise dot products, no k-sized temporaries
+        # beyond three buffers (this loop is the hot path of every random-effects fit)
+        w = np.add(v, tau2[:, None])
+        np.divide(m, w, out=w)
         s0 = w.sum(axis=1)
-        mu = (w * y).sum(axis=1) / s0
-        wr = w * (y - mu[:, None])
+        mu = _rowdot(w, y) / s0
+        r = np.subtract(y, mu[:, None])  # outside the mask w = 0, so r there never counts
+        wr = w * r
         if method == "EB":
-            rss = (wr * (y - mu[:, None])).sum(axis=1)
-            return rss * k / (k - p) - k, s0
-        w2 = w * w
-        s2 = w2.sum(axis=1)
-        ypp = (wr * wr).sum(axis=1)
+            return _rowdot(wr, r) * k / (k - p) - k, s0
+        s2 = _rowdot(w, w)
+        ypp = _rowdot(wr, wr)
         if method == "ML":
             return ypp - s0, s2
-        s3 = (w2 * w).sum(axis=1)
+        np.multiply(w, w, out=wr)
+        s3 = _rowdot(wr, w)
         trP = s0 - s2 / s0
         trPP = s2 - 2 * s3 / s0 + (s2 / s0) ** 2
         return ypp - trP, trPP
+    w = m / (v + tau2[:, None])
     fit = wls(d, y, w, m)
     if method == "ML":
         return fit.ypp_y - fit.w.sum(axis=1), (fit.w**2).sum(axis=1)
     if method == "REML":
         return fit.ypp_y - tr_P(d, fit), tr_PDPD(d, fit)
     return fit.rss * k / (k - p) - k, fit.w.sum(axis=1)
+
+
+def _rowdot(a: Array, b: Array) -> Array:
+    """Row-wise dot products sum_j a_ij b_ij, without a temporary."""
+    return np.einsum("ij,ij->i", a, b)
 
 
 def _halve_into_range(tau2: Array, adj: Array) -> Array:
