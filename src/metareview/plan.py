@@ -63,6 +63,7 @@ __all__ = [
     "ModeratorSpec",
     "OutcomeSpec",
     "Plan",
+    "PublishedOnlySpec",
     "PublishedSpec",
     "SensitivitySpec",
     "SubgroupSpec",
@@ -372,6 +373,10 @@ def _check_cross_references(raw: Mapping[str, Any], v: _Validator) -> None:
                     f"published {given[0]} is given without {missing}",
                     "give both limits of the published CI, or neither when none was published",
                 )
+            if given and "estimate" not in published:
+                raise v.fail(base + ("published", given[0]),
+                             "a published CI needs the published estimate",
+                             "add estimate = ..., or remove the CI")
             if given:
                 lb, est, ub = published["ci_lb"], published["estimate"], published["ci_ub"]
                 if not lb <= est <= ub:
@@ -395,6 +400,17 @@ def _check_cross_references(raw: Mapping[str, Any], v: _Validator) -> None:
                 "an upgrade needs an upgrade_reason (large effect, dose-response, "
                 "plausible confounding)",
             )
+    for name, pub in raw.get("published_only", {}).items():
+        base = ("published_only", name)
+        given = [k for k in ("ci_lb", "ci_ub") if k in pub]
+        if len(given) == 1 or (given and "estimate" not in pub):
+            raise v.fail(base + (given[0],),
+                         "give the published estimate with both CI limits, the estimate alone, "
+                         "or neither")
+        if given and not pub["ci_lb"] <= pub["estimate"] <= pub["ci_ub"]:
+            raise v.fail(base + ("estimate",),
+                         f"published estimate {pub['estimate']} must lie within its CI "
+                         f"[{pub['ci_lb']}, {pub['ci_ub']}]")
 
 
 def _check_new_keys(raw: Mapping[str, Any], name: str, outcome: Mapping[str, Any],
@@ -532,11 +548,25 @@ class GradeSpec:
 class PublishedSpec:
     """A published pooled result to compare with (on the reporting scale)."""
 
-    estimate: float
     source: str
+    estimate: float | None = None
     ci_lb: float | None = None
     ci_ub: float | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedOnlySpec:
+    """A published result that no outcome of the plan can be set beside (shown in the
+    comparison with k = 0 and the reason)."""
+
+    name: str
+    label: str
+    source: str
+    note: str
+    estimate: float | None = None
+    ci_lb: float | None = None
+    ci_ub: float | None = None
 
 
 @dataclass(frozen=True)
@@ -576,6 +606,7 @@ class Plan:
     data: Mapping[str, DataSource]
     outcomes: tuple[OutcomeSpec, ...]
     authors: tuple[str, ...] = ()
+    published_only: tuple[PublishedOnlySpec, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     lines: Mapping[KeyPath, int] = field(default_factory=dict, repr=False)
 
@@ -682,6 +713,8 @@ def _build(raw: Mapping[str, Any], *, file: str, base_dir: Path, lines: Mapping)
         authors=tuple(top.get("authors", ())),
         data=MappingProxyType(data),
         outcomes=tuple(outcomes),
+        published_only=tuple(PublishedOnlySpec(name=k, **v)
+                             for k, v in raw.get("published_only", {}).items()),
         raw=raw,
         lines=MappingProxyType(dict(lines)),
     )

@@ -329,12 +329,24 @@ _GRADE = Table(
 
 _PUBLISHED = Table(
     {
-        "estimate": Interval(required=True),
+        "estimate": Interval(doc="omit when the paper states a direction but no number"),
         "ci_lb": Interval(doc="give both ci_lb and ci_ub, or neither (no CI published)"),
         "ci_ub": Interval(doc="give both ci_lb and ci_ub, or neither (no CI published)"),
         "source": Str(required=True),
         "note": Str(),
     }
+)
+
+_PUBLISHED_ONLY = Table(
+    {
+        "label": Str(required=True),
+        "estimate": Interval(doc="omit when the paper gives no number"),
+        "ci_lb": Interval(),
+        "ci_ub": Interval(),
+        "source": Str(required=True),
+        "note": Str(required=True, doc="why no study analysed here can be compared"),
+    },
+    doc="a published result no outcome of this plan can be set beside",
 )
 
 _OUTCOME = Table(
@@ -388,5 +400,6 @@ PLAN_SCHEMA = Table(
         ),
         "data": Named(value=_DATA, min_len=1, required=True),
         "outcomes": Named(value=_OUTCOME, min_len=1, required=True),
+        "published_only": Named(value=_PUBLISHED_ONLY),
     }
 )

@@ -154,8 +154,18 @@ def test_comparison_rows_and_flags(result) -> None:  # type: ignore[no-untyped-d
 
     comp = comparison_frame(result).set_index("outcome")
     # every published number of ld_il2_published.csv with a reachable study is compared
-    assert list(comp.index) == ["treg", "th17", "ratio", "sledai", "injection", "fever", "sae",
-                                "ln_remission", "sri"]
+    # 15 lines, as ld_il2_published.csv has: outcomes first, then those no study here reports
+    assert list(comp.index) == ["treg", "th17", "ratio", "sledai", "cdasi", "das28",
+                                "injection", "fever", "sae", "ln_remission", "sri", "treg_sle",
+                                "cd4_sle", "th17_sle_low_dose", "treg_sle_low_dose"]
+    published = pd.read_csv(DATA_DIR / "ld_il2_published.csv")
+    assert len(comp) == len(published)
+    assert comp["published"].dropna().sort_values().tolist() == pytest.approx(
+        published["estimate"].dropna().sort_values().tolist())
+    assert comp.loc["treg_sle", "k"] == 0
+    assert comp.loc["treg_sle", "ours"] != comp.loc["treg_sle", "ours"]  # NaN: nothing here
+    assert "no study analysed here" in comp.loc["treg_sle", "reasons"]
+    assert "the paper gives no number" in comp.loc["das28", "reasons"]
     assert comp.loc["treg", "published"] == 1.13
     assert comp.loc["injection", "published_ci_lb"] != comp.loc["injection", "published_ci_lb"]
     assert "no CI published" in comp.loc["injection", "reasons"]

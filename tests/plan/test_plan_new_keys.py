@@ -147,6 +147,36 @@ def test_published_ci_both_or_neither() -> None:
     assert err.key == "outcomes.a.published.estimate"
 
 
+def test_published_ci_needs_estimate() -> None:
+    err = _error(BASE.replace('estimate = 1.13\n', 'ci_lb = 0.97\nci_ub = 1.29\n'))
+    assert (err.line, err.key) == (29, "outcomes.a.published.ci_lb")
+    assert "needs the published estimate" in err.message
+    plan = parse_plan(BASE.replace('estimate = 1.13\n', ''))
+    assert plan.outcomes[0].published.estimate is None
+
+
+PUBLISHED_ONLY = BASE + """
+[published_only.cd4]
+label = "CD4+ T cells"
+estimate = 0.614
+ci_lb = 0.25
+ci_ub = 0.979
+source = "paper"
+note = "no study here reports CD4+ cells"
+"""
+
+
+def test_published_only() -> None:
+    (q,) = parse_plan(PUBLISHED_ONLY).published_only
+    assert (q.name, q.estimate, q.ci_lb, q.ci_ub) == ("cd4", 0.614, 0.25, 0.979)
+    err = _error(PUBLISHED_ONLY.replace("ci_ub = 0.979\n", ""))
+    assert (err.line, err.key) == (43, "published_only.cd4.ci_lb")
+    err = _error(PUBLISHED_ONLY.replace('note = "no study here reports CD4+ cells"\n', ""))
+    assert (err.line, err.key) == (40, "published_only.cd4.note")
+    err = _error(PUBLISHED_ONLY.replace("estimate = 0.614", "estimate = 1.614"))
+    assert (err.line, err.key) == (42, "published_only.cd4.estimate")
+
+
 def test_flag_table() -> None:
     text = BASE.replace('columns = { xi = "x", ni = "n" }',
                         'columns = { xi = "x", ni = "n" }\nflag = { column = "converted" }')

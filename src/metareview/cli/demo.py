@@ -20,12 +20,17 @@ from pathlib import Path
 import typer
 
 
-def _ci(lb: float, ub: float) -> str:
-    import math
+def _missing(x: float | None) -> bool:
+    return x is None or x != x  # NaN is the only value not equal to itself
 
-    if lb is None or ub is None or math.isnan(lb) or math.isnan(ub):
-        return "no CI published"
-    return f"{lb:.3g} to {ub:.3g}"
+
+def _cell(est: float | None, lb: float | None, ub: float | None, *, ours: bool) -> str:
+    if _missing(est):
+        return "no study here" if ours else "no number published"
+    f = "{:.3g}" if ours else "{:g}"  # ours rounded for display; published as printed
+    if _missing(lb) or _missing(ub):
+        return f"{f.format(est)} (no CI published)"
+    return f"{f.format(est)} ({f.format(lb)} to {f.format(ub)})"
 
 
 def demo(
@@ -67,8 +72,9 @@ def demo(
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in comparison_frame(result).to_dict("records"):
         table.add_row(str(r["label"]),
-                      f"{r['published']:.3g} ({_ci(r['published_ci_lb'], r['published_ci_ub'])})",
-                      f"{r['ours']:.3g} ({_ci(r['ours_ci_lb'], r['ours_ci_ub'])})",
+                      _cell(r["published"], r["published_ci_lb"], r["published_ci_ub"],
+                            ours=False),
+                      _cell(r["ours"], r["ours_ci_lb"], r["ours_ci_ub"], ours=True),
                       str(r["k"]))
     console.print(table)
     n_warn = len({str(w.message) for w in caught})

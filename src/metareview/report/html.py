@@ -71,6 +71,13 @@ def fmt_p(p: Any) -> str:
     return "< 0.001" if f < 0.001 else f"{f:.3f}"
 
 
+def _given(x: Any) -> str:
+    """A number as the plan gave it (no rounding); en dash when absent."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "\u2013"
+    return f"{x:g}"
+
+
 def _cell(column: str, value: Any) -> str:
     if column.lower() in ("pval", "qep", "qmp", "p_between"):
         return fmt_p(value)
@@ -133,7 +140,7 @@ def render_html(result: Any, figures: list[Any] | None = None) -> str:
     )
     env.filters["num"] = fmt_num
     env.filters["p"] = fmt_p
-    env.filters["given"] = lambda x: "\u2013" if x is None else f"{x:g}"
+    env.filters["given"] = _given
     return env.get_template("report.html.j2").render(**_context(result, figures or []))
 
 

@@ -87,7 +87,9 @@ def _reasons(o: Any, p: Any) -> str:
         g = glmm.iloc[0]
         out.append(f"binomial-normal GLMM {g['estimate_scaled']:.3f} ({g['ci_lb_scaled']:.3f} "
                    f"to {g['ci_ub_scaled']:.3f})")
-    if p.ci_lb is None:
+    if p.estimate is None:
+        out.append("the paper gives no number")
+    elif p.ci_lb is None:
         out.append("no CI published")
     else:
         lb, ub = o.summary["pred_ci_lb"], o.summary["pred_ci_ub"]
@@ -112,12 +114,23 @@ def comparison_frame(result: Any) -> pd.DataFrame:
             continue
         rows.append({
             "outcome": o.spec.name, "label": o.spec.label, "k": int(o.fit.k),
-            "published": p.estimate,
+            "published": np.nan if p.estimate is None else p.estimate,
             "published_ci_lb": np.nan if p.ci_lb is None else p.ci_lb,
             "published_ci_ub": np.nan if p.ci_ub is None else p.ci_ub,
             "ours": o.summary["pred"], "ours_ci_lb": o.summary["pred_ci_lb"],
             "ours_ci_ub": o.summary["pred_ci_ub"], "source": p.source, "note": p.note,
             "reasons": _reasons(o, p),
+        })
+    for q in getattr(result.plan, "published_only", ()):
+        rows.append({
+            "outcome": q.name, "label": q.label, "k": 0,
+            "published": np.nan if q.estimate is None else q.estimate,
+            "published_ci_lb": np.nan if q.ci_lb is None else q.ci_lb,
+            "published_ci_ub": np.nan if q.ci_ub is None else q.ci_ub,
+            "ours": np.nan, "ours_ci_lb": np.nan, "ours_ci_ub": np.nan, "source": q.source,
+            "note": q.note,
+            "reasons": "no study analysed here reports this outcome in this scope"
+                       + ("" if q.estimate is not None else "; the paper gives no number"),
         })
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
