@@ -174,3 +174,18 @@ def test_comparison_rows_and_flags(result) -> None:  # type: ignore[no-untyped-d
     studies = result.outcome("treg").tables["studies"]
     flagged = studies.loc[studies["flag"] != "", "slab"].tolist()
     assert flagged == ["Hao 2020 (master thesis, PsA)"]  # the one median row (studies.csv)
+
+
+def test_methods_text_states_the_new_choices(result) -> None:  # type: ignore[no-untyped-def]
+    from metareview.report.methods_text import methods_text
+
+    m = methods_text(result)
+    treg, injection = m.paragraphs[0], m.paragraphs[7]
+    assert "ri = 0.5 was assumed (Becker 1988)" in treg
+    assert "rows of the data file with analysis_outcome = Treg; variant = main" in treg
+    assert "1 study is flagged in the tables and forest plots: mean and SD converted" in treg
+    assert "independent groups (Hedges 1981)" in treg
+    assert "variant = overlapping_included" in treg
+    assert "at least 10 studies (Sterne et al. 2011) (here k = 4: not run)." in treg
+    assert "(Stijnen et al. 2010)" in injection
+    assert "becker1988" in m.references and "stijnen2010" in m.references

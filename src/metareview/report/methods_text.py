@@ -182,6 +182,17 @@ def _outcome_paragraph(o: Any, w: _Writer) -> str:
     what = MEASURE_NAMES.get(spec.measure, spec.measure)
     s = [f"Outcome \u201c{spec.label}\u201d: we computed {what}"
          f" (measure {spec.measure}) for {fit.k} studies{w.c('viechtbauer2010metafor')}."]
+    if spec.filter:
+        rows = "; ".join(f"{c} = {' or '.join(map(str, v))}" for c, v in spec.filter.items())
+        s.append(f"The studies are the rows of the data file with {rows}.")
+    if spec.ri is not None:
+        s.append(f"No study reported the correlation between the two measurement occasions; "
+                 f"ri = {spec.ri:g} was assumed{w.c('becker1988')}.")
+    flags = getattr(o, "objects", {}).get("flags") or {}
+    for note in dict.fromkeys(flags.values()):
+        n = sum(1 for v in flags.values() if v == note)
+        s.append(f"{n} stud{'y is' if n == 1 else 'ies are'} flagged in the tables and forest "
+                 f"plots: {note}.")
     desc, key = METHOD_NAMES[used]
     if used in ("EE", "FE"):
         s.append(f"We pooled them with {desc}{w.c(key)}.")
@@ -248,8 +259,20 @@ def _outcome_paragraph(o: Any, w: _Writer) -> str:
     if "ri_sensitivity" in o.tables:
         sens.append("a sensitivity analysis over the assumed pre-post correlation (ri = "
                     + ", ".join(f"{r:g}" for r in spec.sensitivity.ri) + ")")
+    if spec.sensitivity.independent_groups:
+        sens.append("the standardised mean difference treating the two occasions as "
+                    f"independent groups{w.c('hedges1981')}, which ignores the pairing")
+    for name, subset in spec.sensitivity.subsets.items():
+        rows = "; ".join(f"{c} = {' or '.join(map(str, v))}" for c, v in subset.items())
+        sens.append(f"the same model on the rows with {rows} (\u201c{name}\u201d)")
     if sens:
         s.append("Sensitivity analyses: " + _join(sens) + ".")
+    for note in getattr(o, "notes", ()):
+        s.append(f"Not run: {note}.")
+    if "glmm" in o.tables:
+        s.append("Alongside, a binomial-normal generalised linear mixed model (maximum "
+                 f"likelihood, adaptive Gauss-Hermite quadrature){w.c('stijnen2010')}, which "
+                 "needs no continuity correction, where k >= 2.")
     bias = []
     if "egger" in o.tests:
         bias.append(f"Egger's regression test{w.c('egger1997')}")
@@ -261,7 +284,9 @@ def _outcome_paragraph(o: Any, w: _Writer) -> str:
         bias.append(f"Rosenthal's fail-safe N{w.c('rosenthal1979')}")
     if bias:
         s.append("Small-study effects and publication bias: " + _join(bias)
-                 + f"; tests are interpreted only with at least 10 studies{w.c('sterne2011')}.")
+                 + f"; the asymmetry tests are run only with at least {spec.bias.min_k} "
+                 f"studies{w.c('sterne2011')}"
+                 + (f" (here k = {fit.k}: not run)." if fit.k < spec.bias.min_k else "."))
     return " ".join(s)
 
 
