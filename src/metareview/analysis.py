@@ -436,6 +436,18 @@ def _flags(plan: Plan, source: DataSource, frame: pd.DataFrame) -> dict[str, str
     return {str(s): note for s in slab[values.to_numpy(dtype=bool)]}
 
 
+def _converted_flags(eff: Any) -> dict[str, str]:
+    """Study label -> footnote for the studies whose mean or SD this run estimated from a
+    median (the conversions :func:`metareview.effects.prepare_continuous` applied)."""
+    if not len(eff.conversions):
+        return {}
+    conv = eff.conversions_frame()
+    median = conv["method"].astype(str).str.contains("median", case=False).to_numpy()
+    rows = sorted({int(r) for r in conv.loc[median, "row"]})
+    return {str(eff.slab[r - 1]): "mean and SD estimated from a median (see the conversions "
+            "table)" for r in rows}
+
+
 #: columns of the ``alternatives`` table (the main model beside its variants)
 ALTERNATIVE_COLUMNS = ("analysis", "measure", "k", "estimate", "se", "ci_lb", "ci_ub", "pval",
                        "tau2", "I2", "QE", "QEp", "studies", "notes")
@@ -563,10 +575,10 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
         summary[key] = float(np.atleast_1d(getattr(pred, name))[0])
     tables: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
-    flags = _flags(plan, source, frame)
+    flags = {**_converted_flags(eff), **_flags(plan, source, frame)}
     studies = eff.to_frame()
     studies["weight"] = np.asarray(fit.weights, dtype=float)
-    if source.flag is not None:
+    if source.flag is not None or flags:
         studies["flag"] = [flags.get(str(s), "") for s in eff.slab]
     tables["studies"] = studies
     tables["model"] = fit.summary().reset_index(names="term")

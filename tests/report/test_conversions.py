@@ -81,3 +81,14 @@ def test_median_columns_with_a_binary_measure_are_a_plan_error(folder: Path) -> 
     err = info.value
     assert err.line == 6 and err.key == "data.d.columns.median1i"
     assert "can be converted only for MD, SMD, SMDH, ROM, MN, MNLN" in err.message
+
+
+def test_studies_converted_here_are_flagged(folder: Path) -> None:
+    from metareview.report.figures import _flags
+
+    plan = parse_plan(PLAN.format(measure="MD"), file="p.toml", base_dir=folder)
+    (o,) = run_plan(plan).outcomes
+    note = "mean and SD estimated from a median (see the conversions table)"
+    # rows 2 and 3 of d.csv (studies B and C) were given as medians
+    assert o.tables["studies"]["flag"].tolist() == ["", note, note]
+    assert _flags(o) == {"flags": {"B": note, "C": note}}
