@@ -33,7 +33,7 @@ bench: setup
 # Regenerate the metafor reference fixtures (needs R: apt-get install r-base-core
 # r-cran-metafor r-cran-metadat r-cran-lme4 r-cran-jsonlite). CI never runs this.
 fixtures:
-	cd tests/reference && for f in make_fixtures_*.R; do Rscript "$$f" || exit 1; done
+	bash scripts/make-fixtures.sh
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
