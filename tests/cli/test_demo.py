@@ -42,6 +42,7 @@ def test_demo_writes_report_opening_with_comparison(demo_out: tuple[Path, str]) 
     assert "0.331 (no CI published)" in first
     assert "no number published" in first  # DAS28, CDASI: a direction but no number
     assert first.count("<tr>") == 1 + 15  # header + every line of ld_il2_published.csv
+    assert "no study analysed here</td>" in first  # e.g. Treg in SLE: k = 0
     assert "converted from a median" in first
     assert (out / "plan" / "ld_il2_plan.toml").is_file()
     assert (out / "tables" / "treg_alternatives.csv").is_file()
