@@ -27,14 +27,19 @@ from metareview.errors import InputError, NotApplicableError
 from metareview.plan import DataSource, OutcomeSpec, Plan
 
 __all__ = [
+    "ALTERNATIVE_COLUMNS",
+    "GLMM_COLUMNS",
     "AnalysisResult",
     "OutcomeResult",
     "analysis_steps",
+    "apply_filter",
+    "glmm_row",
     "load_data",
     "null_value",
     "reporting_transform",
     "run_outcome",
     "run_plan",
+    "subgroup_table",
 ]
 
 #: comparative measures: no difference between groups is yi = 0 on the model scale
@@ -414,6 +419,52 @@ def _quiet(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list
     return out, list(dict.fromkeys(str(w.message) for w in record))
 
 
+def subgroup_table(eff: Any, groups: Any, *, name: str, column: str,
+                   method: str | tuple[str, ...] = "REML", tau2: str = "separate",
+                   test: str = "z", level: float = 95.0, measure: str | None = None,
+                   transf: Callable | None = None) -> tuple[pd.DataFrame, Any]:
+    """One subgroup analysis as a table, and its fitted object (None when not applicable).
+
+    Each subgroup is pooled and the subgroups are compared with the Q test for subgroup
+    differences (Borenstein M, Higgins JPT (2013). Meta-analysis and subgroups. Prev Sci
+    14(2):134-143. doi:10.1007/s11121-013-0377-7). A subgroup with k = 1 gives its own
+    estimate (tau^2 = 0, announced by a warning, which is also written in ``status``). When
+    every study is in one subgroup there is nothing to compare: one row with
+    ``status`` = "not applicable: every study has COLUMN = 'LEVEL'".
+
+    Examples
+    --------
+    >>> from metareview.effects import escalc
+    >>> eff = escalc("MD", m1i=[1.0, 2.0], sd1i=[1, 1], n1i=[10, 10], m2i=[0.0, 0.0],
+    ...              sd2i=[1, 1], n2i=[10, 10])
+    >>> t, sg = subgroup_table(eff, ["a", "a"], name="g", column="grp")
+    >>> t["status"].iloc[0], sg is None
+    ("not applicable: every study has grp = 'a'", True)
+    """
+    from metareview.models import subgroup_analysis
+
+    groups = np.asarray(groups).astype(str)
+    levels = list(dict.fromkeys(str(g) for g in groups))
+    if len(levels) < 2:
+        return pd.DataFrame([{"subgroup": name, "level": levels[0], "k": int(len(groups)),
+                              "status": f"not applicable: every study has {column} = "
+                                        f"{levels[0]!r}"}]), None
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        sg = subgroup_analysis(eff.yi, eff.vi, groups, method=method, tau2=tau2, test=test,
+                               level=level, slab=eff.slab, measure=measure)
+    for w in record:  # kept in the table's status and re-raised for the caller
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    notes = list(dict.fromkeys(str(w.message) for w in record))
+    est = _with_scale(sg.estimates, transf)
+    est.insert(0, "subgroup", name)
+    est["Q_between"] = float(sg.Q_between)
+    est["df_between"] = float(sg.df_between)
+    est["p_between"] = float(sg.p_between)
+    est["status"] = " | ".join([f"test for subgroup differences ({tau2} tau2)", *notes])
+    return est, sg
+
+
 def _flags(plan: Plan, source: DataSource, frame: pd.DataFrame) -> dict[str, str]:
     """Study label -> footnote for the rows the data source's ``flag`` column marks."""
     if source.flag is None:
@@ -511,31 +562,48 @@ def _glmm(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, k: int) -> pd.Data
     with applications in sparse data. Stat Med 29(29):3046-3067. doi:10.1002/sim.4040),
     logit scale, back-transformed with the inverse logit; k < 2 gives a 'not applicable'
     row."""
+    source = plan.data[spec.data]
+    if k < 2:
+        row = glmm_row(np.zeros(k), np.ones(k))
+    else:
+        file = str(source.file)
+        row = glmm_row(_numeric(frame, source.columns["xi"], file),
+                       _numeric(frame, source.columns["ni"], file),
+                       slab=frame[source.study].astype(str).tolist(), level=spec.model.level)
+    return pd.DataFrame([row], columns=list(GLMM_COLUMNS))
+
+
+def glmm_row(xi: Any, ni: Any, *, slab: list[str] | None = None,
+             level: float = 95.0) -> dict[str, Any]:
+    """The binomial-normal GLMM of events *xi* in *ni* as one row (:data:`GLMM_COLUMNS`):
+    logit scale, ``*_scaled`` back-transformed to proportions; ``status`` says "fitted" (with
+    any warning), "not applicable: k = 1 < 2" or "not converged: ...". See :func:`_glmm`.
+
+    Examples
+    --------
+    >>> glmm_row([3], [20])["status"]
+    'not applicable: k = 1 < 2'
+    """
     from metareview.errors import ConvergenceError
     from metareview.models import rma_glmm
 
-    source = plan.data[spec.data]
-    model = "binomial-normal GLMM (ML, nAGQ = 7)"
-    row: dict[str, Any] = {"model": model, "k": k}
+    k = len(np.atleast_1d(xi))
+    row: dict[str, Any] = {"model": "binomial-normal GLMM (ML, nAGQ = 7)", "k": k}
     if k < 2:
         row["status"] = f"not applicable: k = {k} < 2"
-        return pd.DataFrame([row], columns=list(GLMM_COLUMNS))
-    file = str(source.file)
-    xi = _numeric(frame, source.columns["xi"], file)
-    ni = _numeric(frame, source.columns["ni"], file)
+        return row
     try:
-        g, notes = _quiet(rma_glmm, xi, ni, slab=frame[source.study].astype(str).tolist(),
-                          nAGQ=7, level=spec.model.level)
+        g, notes = _quiet(rma_glmm, xi, ni, slab=slab, nAGQ=7, level=level)
     except ConvergenceError as err:
         row["status"] = f"not converged: {err}"
-        return pd.DataFrame([row], columns=list(GLMM_COLUMNS))
+        return row
     row.update(estimate=float(g.estimate), se=float(np.atleast_1d(g.se)[0]),
                ci_lb=float(np.atleast_1d(g.ci_lb)[0]), ci_ub=float(np.atleast_1d(g.ci_ub)[0]),
                pi_lb=float(g.pi_lb), pi_ub=float(g.pi_ub), tau2=float(g.tau2),
                I2=float(g.I2), status=" | ".join(["fitted", *notes]))
     for c in ("estimate", "ci_lb", "ci_ub"):
         row[f"{c}_scaled"] = float(1.0 / (1.0 + np.exp(-row[c])))
-    return pd.DataFrame([row], columns=list(GLMM_COLUMNS))
+    return row
 
 
 def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
@@ -589,8 +657,6 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
 
     # subgroups
     if spec.subgroups:
-        from metareview.models import subgroup_analysis
-
         rows = []
         for sg_spec in spec.subgroups:
             if sg_spec.column not in frame.columns:
@@ -598,30 +664,12 @@ def run_outcome(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame, *,
                                  f"{Path(source.file).name} has no column '{sg_spec.column}'",
                                  "the file's columns are: " + ", ".join(map(str, frame.columns)))
             groups = _complete(frame, sg_spec.column, str(source.file), "subgroup")
-            levels = list(dict.fromkeys(groups.astype(str)))
-            if len(levels) < 2:
-                rows.append(pd.DataFrame([{
-                    "subgroup": sg_spec.name, "level": levels[0], "k": int(fit.k),
-                    "status": f"not applicable: every study has {sg_spec.column} = "
-                              f"{levels[0]!r}"}]))
-                tick(f"subgroups: {sg_spec.name}")
-                continue
-            with warnings.catch_warnings(record=True) as record:
-                warnings.simplefilter("always")
-                sg = subgroup_analysis(eff.yi, eff.vi, groups.astype(str).to_numpy(),
-                                       method=opts["method"], tau2=sg_spec.tau2, test=m.test,
-                                       level=m.level, slab=eff.slab, measure=spec.measure)
-            for w in record:  # kept in the table's status and re-raised for the caller
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-            sg_notes = list(dict.fromkeys(str(w.message) for w in record))
-            objects[f"subgroup:{sg_spec.name}"] = sg
-            est = _with_scale(sg.estimates, transf)
-            est.insert(0, "subgroup", sg_spec.name)
-            est["Q_between"] = float(sg.Q_between)
-            est["df_between"] = float(sg.df_between)
-            est["p_between"] = float(sg.p_between)
-            est["status"] = " | ".join([f"test for subgroup differences ({sg_spec.tau2} tau2)",
-                                        *sg_notes])
+            est, sg = subgroup_table(eff, groups.astype(str).to_numpy(), name=sg_spec.name,
+                                     column=sg_spec.column, method=opts["method"],
+                                     tau2=sg_spec.tau2, test=m.test, level=m.level,
+                                     measure=spec.measure, transf=transf)
+            if sg is not None:
+                objects[f"subgroup:{sg_spec.name}"] = sg
             rows.append(est)
             tick(f"subgroups: {sg_spec.name}")
         tables["subgroups"] = pd.concat(rows, ignore_index=True)

@@ -33,7 +33,6 @@ doi:10.1002/sim.4040), which needs no continuity correction.
 from __future__ import annotations
 
 import importlib.util
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +47,9 @@ from metareview.datasets.ld_il2 import OutcomeTables, analysis_tables, load_publ
 from metareview.diagnostics import leave_one_out, ri_sensitivity
 from metareview.effects import Effects, escalc
 from metareview.effects.transforms import transf_ilogit, transf_ipft_hm
-from metareview.errors import ConvergenceError, InputError
-from metareview.models import RMAResult, rma, subgroup_analysis
+from metareview.errors import InputError
+from metareview.models import RMAResult, rma
+from metareview.plan import BiasSpec
 
 __all__ = [
     "BIAS_COLUMNS",
@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 RI_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-BIAS_MIN_K = 10
+BIAS_MIN_K = BiasSpec().min_k  # the plan's default (Sterne et al. 2011)
 POOLED_COLUMNS = ("outcome", "model", "measure", "ri", "method", "test", "k", "estimate", "se",
                   "ci_lb", "ci_ub", "pval", "tau2", "I2", "QE", "QEp", "studies", "notes")
 RI_COLUMNS = ("outcome", "ri", "k", "estimate", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub", "tau2",
@@ -84,10 +84,9 @@ _Z = float(norm.ppf(0.975))
 def _quiet(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
     """Call *fn*, returning its result and the text of every warning it raised (so the
     warnings end up in the ``notes`` of the output rather than being lost)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        out = fn(*args, **kwargs)
-    return out, list(dict.fromkeys(str(w.message) for w in caught))
+    from metareview.analysis import _quiet as quiet
+
+    return quiet(fn, *args, **kwargs)
 
 
 def smcr_effects(table: pd.DataFrame, *, ri: float) -> tuple[Effects, list[str]]:
@@ -140,22 +139,17 @@ def _single_row(outcome: str, measure: str, ri: float, eff: Effects, table: pd.D
 
 
 def _subgroups(outcome: str, eff: Effects, table: pd.DataFrame, method: str) -> list[dict]:
+    """Subgroups by disease and by dose, through the plan's
+    :func:`metareview.analysis.subgroup_table` (same statuses as a plan run)."""
+    from metareview.analysis import subgroup_table
+
     rows: list[dict[str, Any]] = []
     for by in ("disease_group", "dose_group"):
-        levels = list(dict.fromkeys(table[by]))
-        if len(levels) < 2:
-            rows.append({"outcome": outcome, "by": by, "level": levels[0], "k": len(table),
-                         "status": f"not applicable: every study has {by} = {levels[0]!r}"})
-            continue
-        sg, notes = _quiet(subgroup_analysis, eff, groups=list(table[by]), method=method)
-        status = "test for subgroup differences (separate tau2)" + (
-            f"; {' | '.join(notes)}" if notes else "")
-        for r in sg.estimates.to_dict("records"):
-            rows.append({"outcome": outcome, "by": by, "level": r["level"], "k": r["k"],
-                         "estimate": r["estimate"], "se": r["se"], "ci_lb": r["ci_lb"],
-                         "ci_ub": r["ci_ub"], "tau2": r["tau2"], "I2": r["I2"],
-                         "Q_between": sg.Q_between, "df_between": sg.df_between,
-                         "p_between": sg.p_between, "status": status})
+        (est, _), _notes = _quiet(subgroup_table, eff, table[by].to_numpy(), name=by,
+                                  column=by, method=method)
+        for r in est.to_dict("records"):
+            rows.append({"outcome": outcome, "by": by,
+                         **{c: r.get(c, np.nan) for c in SUBGROUP_COLUMNS[2:]}})
     return rows
 
 
@@ -213,29 +207,25 @@ def pool_proportion(table: pd.DataFrame, *, measure: str, method: str = "REML"
 
 
 def pool_glmm(table: pd.DataFrame) -> dict[str, Any]:
-    """Pool a count table (k >= 2) with the binomial-normal GLMM
-    (:func:`metareview.models.glmm.rma_glmm`, ML with adaptive Gauss-Hermite quadrature),
+    """Pool a count table (k >= 2) with the binomial-normal GLMM through the plan's
+    :func:`metareview.analysis.glmm_row` (ML with adaptive Gauss-Hermite quadrature),
     back-transformed with the inverse logit. A fit that does not converge gives a row of NaN
     with the reason in ``notes``."""
-    from metareview.models.glmm import rma_glmm
+    from metareview.analysis import glmm_row
 
     if len(table) < 2:
         raise InputError(f"the GLMM needs at least 2 studies (k = {len(table)})", column="k")
-    row: dict[str, Any] = {"model": "binomial-normal GLMM (ML, nAGQ = 7)", "k": len(table),
-                           "events": float(table["xi"].sum()),
-                           "total": float(table["ni"].sum()), "studies": _studies(table)}
-    try:
-        res, notes = _quiet(rma_glmm, table["xi"].to_numpy(), table["ni"].to_numpy(),
-                            slab=list(table["study_id"]))
-    except ConvergenceError as err:
-        return {**row, "estimate": np.nan, "ci_lb": np.nan, "ci_ub": np.nan,
-                "estimate_transformed": np.nan, "tau2": np.nan, "I2": np.nan,
-                "notes": f"not converged: {err}"}
-    x = np.array([res.estimate, float(res.ci_lb[0]), float(res.ci_ub[0])])
-    back = transf_ilogit(x)
-    return {**row, "estimate": float(back[0]), "ci_lb": float(back[1]),
-            "ci_ub": float(back[2]), "estimate_transformed": float(x[0]), "tau2": res.tau2,
-            "I2": res.I2, "notes": " | ".join(notes)}
+    g = glmm_row(table["xi"].to_numpy(), table["ni"].to_numpy(),
+                 slab=list(table["study_id"]))
+    status = str(g["status"])
+    # "fitted" or "fitted | <warnings>" -> the warnings; else the reason it was not fitted
+    notes = status.partition(" | ")[2] if status.startswith("fitted") else status
+    return {"model": g["model"], "k": len(table), "events": float(table["xi"].sum()),
+            "total": float(table["ni"].sum()), "studies": _studies(table),
+            "estimate": g.get("estimate_scaled", np.nan), "ci_lb": g.get("ci_lb_scaled", np.nan),
+            "ci_ub": g.get("ci_ub_scaled", np.nan),
+            "estimate_transformed": g.get("estimate", np.nan), "tau2": g.get("tau2", np.nan),
+            "I2": g.get("I2", np.nan), "notes": notes}
 
 
 def _sensitivity_rows(tables: OutcomeTables, *, ri: float, method: str, median_method: str,
