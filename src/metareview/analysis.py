@@ -131,7 +131,8 @@ def apply_filter(frame: pd.DataFrame, filt: Mapping[str, tuple[Any, ...]], plan:
     if not keep.any():
         shown = ", ".join(f"{c} in {list(v)}" for c, v in filt.items())
         raise plan.error(path, f"no row of the data file matches the filter ({shown})",
-                         "check the spelling of the values against the file")
+                         "check the spelling of the values against the file; values are "
+                         "compared as written, so 2019 (a number) does not match \"2019\"")
     return frame[keep]
 
 
