@@ -1,6 +1,6 @@
-# Reference values for the LD-IL-2 flagship tests, from R metafor (run from the repo root):
-#   Rscript tests/flagship/ld_il2_metafor.R
-# writes tests/flagship/fixtures/ld_il2_metafor.json. The study values are typed in from
+# Reference values for the LD-IL-2 flagship tests, from R metafor (run from this folder, as
+#   `make fixtures` does: cd tests/flagship && Rscript ld_il2_metafor.R)
+# writes fixtures/ld_il2_metafor.json. The study values are typed in from
 # /work/shared/data/ld_il2/studies.csv (rows named below); the median/IQR row is converted
 # here with the formulas written out independently of metareview:
 #   mean: Luo et al. 2018 (Stat Methods Med Res 27:1785), w = 0.7 + 0.39 / n,
@@ -77,4 +77,4 @@ props <- list(xi = xi, ni = ni,
 out <- list(metafor_version = as.character(packageVersion("metafor")),
             treg = outcome(treg), th17 = outcome(th17), injection_site = props)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
-           "tests/flagship/fixtures/ld_il2_metafor.json")
+           "fixtures/ld_il2_metafor.json")
