@@ -1,6 +1,6 @@
 # Expected values for tests/report/test_other_measures.py.
-# Run: Rscript tests/report/other_measures_expected.R  (R 4.2.2, metafor 3.8.1, metadat 1.2.0)
-# It also writes the two data files the test reads (tests/report/data/).
+# Run from this folder: Rscript other_measures_expected.R  (R 4.2.2, metafor 3.8.1, metadat 1.2.0)
+# It also writes the two data files the test reads (data/).
 suppressPackageStartupMessages(library(metafor))
 ctrl <- list(threshold = 1e-12, tol = 1e-12, maxiter = 1000)
 f <- function(label, x) cat(label, formatC(x, digits = 12, format = "g"), "\n")
@@ -10,7 +10,7 @@ f <- function(label, x) cat(label, formatC(x, digits = 12, format = "g"), "\n")
 d <- data.frame(study = paste("Study", 1:5), ni = c(20, 50, 9, 10, 14),
                 mi1 = c(30.6, 23.5, 0.5, 53.4, 35.6), mi2 = c(38.5, 26.8, 0.7, 75.9, 36.0),
                 sdi1 = c(15.0, 3.1, 0.1, 14.5, 4.7), ri = c(0.47, 0.64, 0.77, 0.89, 0.44))
-write.csv(d, "tests/report/data/morris2008_treatment.csv", row.names = FALSE)
+write.csv(d, "data/morris2008_treatment.csv", row.names = FALSE)
 dat <- escalc(measure = "SMCR", m1i = mi2, m2i = mi1, sd1i = sdi1, ni = ni, ri = ri, data = d)
 res <- rma(yi, vi, data = dat, method = "DL")
 f("SMCR DL b ci.lb ci.ub tau2", c(res$b, res$ci.lb, res$ci.ub, res$tau2))
@@ -21,7 +21,7 @@ for (r in c(0.3, 0.7)) {
 }
 
 # Pritz (1997): proportions, Freeman-Tukey with the harmonic-mean back-transformation
-write.csv(dat.pritz1997[, c("study", "authors", "xi", "ni")], "tests/report/data/pritz1997.csv",
+write.csv(dat.pritz1997[, c("study", "authors", "xi", "ni")], "data/pritz1997.csv",
           row.names = FALSE)
 dat <- escalc(measure = "PFT", xi = xi, ni = ni, data = dat.pritz1997)
 res <- rma(yi, vi, data = dat, control = ctrl)
