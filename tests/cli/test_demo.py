@@ -81,3 +81,13 @@ def test_demo_rejects_unknown_format(tmp_path: Path) -> None:
     res = CliRunner().invoke(build_app(), ["demo", "--out", str(tmp_path), "--formats", "gif"])
     assert isinstance(res.exception, InputError)
     assert res.exception.column == "--formats"
+
+
+def test_demo_default_folder_is_demo_out(tmp_path: Path) -> None:
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = runner.invoke(build_app(), ["demo", "--formats", "svg"])
+        assert res.exit_code == 0, res.output
+        assert (Path(cwd) / "demo-out" / "report.html").is_file()
+        assert (Path(cwd) / "demo-out" / "plan" / "ld_il2_continuous.csv").is_file()
