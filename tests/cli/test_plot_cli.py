@@ -95,7 +95,7 @@ def test_help_lists_both_commands():
     [
         (["--subgroup", "region"], "bcg.csv, column region: missing column region"),
         (["--columns", "n1i"], "bcg.csv, column n1i: missing column n1i"),
-        (["--style", "nature"], "column style: unknown style 'nature'"),
+        (["--style", "nature"], "error: column --style: unknown style 'nature'"),
     ],
 )
 def test_user_mistakes_are_one_line_exit_2(tmp_path, capsys, args, expected):
@@ -111,4 +111,34 @@ def test_bad_extension_names_the_output_file(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["plot", "funnel", str(BCG), "--measure", "RR", "--out", str(target)])
     assert exc.value.code == 2
-    assert f"{target}: cannot save a figure as '.jpg'" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"error: {target}, column --out: cannot write a figure as '.jpg' (use a .png, .svg or .pdf file name)\n"
+    )
+
+
+def test_out_in_a_missing_folder_is_refused_before_any_work(tmp_path, capsys):
+    target = tmp_path / "figs" / "forest.png"
+    with pytest.raises(SystemExit) as exc:
+        main(["plot", "forest", str(BCG), "--measure", "RR", "--out", str(target)])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == (
+        f"error: {target}, column --out: the folder '{target.parent}' does not exist "
+        "(create it first (mkdir) or write somewhere else)\n"
+    )
+    assert not (tmp_path / "figs").exists()
+
+
+def test_failed_plot_leaves_no_file_behind(tmp_path, capsys):
+    target = tmp_path / "forest.png"
+    with pytest.raises(SystemExit) as exc:
+        main(["plot", "forest", str(BCG), "--measure", "RR", "--style", "nature", "--out", str(target)])
+    assert exc.value.code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_success_writes_only_the_figure(tmp_path, capsys):
+    target = tmp_path / "funnel.svg"
+    main(["plot", "funnel", str(BCG), "--measure", "RR", "--out", str(target)])
+    assert capsys.readouterr().out == f"wrote {target}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["funnel.svg"]  # no temporary file left
+    assert target.read_text().lstrip().startswith("<?xml")

@@ -87,8 +87,9 @@ def test_human_output_names_model():
         ("study,yi,vi\nA,0.1,0.04\nB,0.3,-0.02\n", (), "row 2, column vi: sampling variances must be positive"),
         ("study,yi,vi\nA,0.1,0.04\nB,,0.02\n", (), "row 2, column yi: is missing"),
         ("study,yi\nA,0.1\n", (), "column vi: missing column vi"),
-        ("study,yi,vi\nA,0.1,0.04\nB,0.3,0.02\n", ("--method", "RMEL"), "unknown method 'RMEL'"),
-        ("study,ai,bi,ci,di\nA,4,119,11,128\n", ("--measure", "XX"), "unknown measure 'XX'"),
+        # a mistake in an option names the option, not the data file
+        ("study,yi,vi\nA,0.1,0.04\nB,0.3,0.02\n", ("--method", "RMEL"), "error: column --method: unknown method 'RMEL'"),
+        ("study,ai,bi,ci,di\nA,4,119,11,128\n", ("--measure", "XX"), "error: column --measure: unknown measure 'XX'"),
     ],
 )
 def test_user_mistakes_are_one_line_exit_2(tmp_path, capsys, content, args, expected):
@@ -100,7 +101,7 @@ def test_user_mistakes_are_one_line_exit_2(tmp_path, capsys, content, args, expe
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert err.startswith("error: ")
-    assert str(f) in err
+    assert (str(f) in err) != ("column --" in expected)
     assert expected in err
 
 

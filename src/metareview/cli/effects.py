@@ -52,15 +52,33 @@ def register(app: typer.Typer) -> None:
         log: Optional[Path] = typer.Option(None, "--log",  # noqa: UP007
                                            help="Write the record of conversions here (CSV)."),
     ) -> None:
-        """Compute effect sizes yi and sampling variances vi (like metafor's escalc)."""
-        import pandas as pd
+        """Compute effect sizes yi and sampling variances vi (like metafor's escalc).
 
+        Study labels come from --slab, else from a column named slab, study, study_id,
+        author or label.
+        """
         from metareview.effects import escalc, prepare_continuous
+        from metareview.io import (
+            atomic_output,
+            check_output,
+            label_column,
+            option_error,
+            read_table,
+            unique_labels,
+        )
 
-        try:
-            frame = pd.read_csv(data)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"cannot read the CSV: {exc}", file=str(data)) from None
+        for path, option in ((out, "--out"), (log, "--log")):  # before any work
+            if path is not None:
+                check_output(path, option=option, suffixes=(".csv",), what="a table")
+        frame = read_table(data)
+        file = str(data)
+        if slab is None:
+            slab = label_column(frame)
+        elif slab not in frame.columns:
+            raise InputError(f"there is no column {slab!r} for the study labels", file=file,
+                             column="--slab", hint="the file has: " + ", ".join(map(str, frame.columns)))
+        if slab is not None:
+            unique_labels(frame[slab].astype(str), file=file, column=slab)
         try:
             conversions: object = ()
             if prepare:
@@ -70,21 +88,27 @@ def register(app: typer.Typer) -> None:
             if ri is not None:
                 if "ri" in frame.columns:
                     raise InputError("--ri was given but the data has an ri column",
-                                     column="ri", hint="drop one of them")
+                                     file=file, column="ri", hint="drop one of them")
                 kwargs["ri"] = ri
             eff = escalc(measure, data=frame, slab=slab, vtype=vtype, add=add, to=to,
                          drop00=drop00, conversions=conversions, **kwargs)
         except InputError as exc:
-            raise InputError(exc.message, file=str(data), row=exc.row, column=exc.column,
-                             line=exc.line, hint=exc.hint) from None
+            raise option_error(exc, _OPTIONS, file=file, columns=frame.columns) from None
         result = eff.to_frame()
         if out is None:
             typer.echo(result.to_csv(index=False), nl=False)
         else:
-            result.to_csv(out, index=False)
+            with atomic_output(out) as tmp:
+                result.to_csv(tmp, index=False)
             typer.echo(f"wrote {eff.k} effect sizes ({eff.measure}) to {out}", err=True)
         if log is not None:
-            eff.conversions_frame().to_csv(log, index=False)
+            with atomic_output(log, option="--log") as tmp:
+                eff.conversions_frame().to_csv(tmp, index=False)
         elif eff.conversions:
             typer.echo(f"{len(eff.conversions)} conversion(s) applied; use --log FILE to keep "
                        "the record", err=True)
+
+
+#: escalc argument names -> the options of ``metareview effects`` that set them
+_OPTIONS = {"measure": "--measure", "ri": "--ri", "vtype": "--vtype", "add": "--add", "to": "--to",
+            "method": "--median-method", "drop00": "--drop00"}

@@ -32,10 +32,14 @@ _Style = Annotated[str, typer.Option(help="Journal style: default, cochrane, bmj
 _Ri = Annotated[float | None, typer.Option(help="Assumed pre-post correlation for SMCR/SMCC when the file has no ri column.")]
 
 
-def _fit_inputs(data: Path, measure: str | None, ri: float | None) -> tuple[Any, str, Any, Any, Any, Any]:
-    from metareview.cli.pool import compute_effects
-    from metareview.io import read_table
+_FIGURES = (".png", ".svg", ".pdf")
 
+
+def _fit_inputs(data: Path, measure: str | None, ri: float | None, out: Path) -> tuple[Any, str, Any, Any, Any, Any]:
+    from metareview.cli.pool import compute_effects
+    from metareview.io import check_output, read_table
+
+    check_output(out, suffixes=_FIGURES, what="a figure")  # before any work
     file = str(data)
     frame = read_table(data)
     yi, vi, slab, meas = compute_effects(frame, measure=measure, file=file, ri=ri)
@@ -98,12 +102,13 @@ def register(app: typer.Typer) -> None:
         pi: Annotated[str, typer.Option(help="Prediction interval: row, dashed or none.")] = "row",
         title: Annotated[str | None, typer.Option(help="Title above the plot.")] = None,
     ) -> None:
+        from metareview.cli.pool import OPTIONS
         from metareview.errors import InputError
-        from metareview.io import require_columns, with_file
+        from metareview.io import atomic_output, option_error, require_columns
         from metareview.models import rma, subgroup_analysis
         from metareview.plots import forest_plot, save_figure
 
-        frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri)
+        frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
         extra = _split_list(columns)
         require_columns(frame, extra, file=file)
         cols = {c: frame[c].tolist() for c in extra} or None
@@ -126,9 +131,10 @@ def register(app: typer.Typer) -> None:
             fig = forest_plot(res, style=style, columns=cols, flags=flags, favours=favours,
                               pi=None if pi.lower() == "none" else pi.lower(), title=title)  # fmt: skip
         except InputError as exc:
-            raise with_file(exc, file) from None
-        path = save_figure(fig, out)
-        typer.echo(f"wrote {path}")
+            raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
+        with atomic_output(out) as tmp:
+            save_figure(fig, tmp)
+        typer.echo(f"wrote {out}")
 
     @plot_app.command(help="Contour-enhanced funnel plot (optionally with trim-and-fill)." + EXAMPLES)
     def funnel(
@@ -143,12 +149,13 @@ def register(app: typer.Typer) -> None:
         contours: Annotated[bool, typer.Option(help="Shade significance contours (p 0.10, 0.05, 0.01).")] = True,
         trimfill: Annotated[bool, typer.Option(help="Add the studies imputed by trim-and-fill (open circles).")] = False,
     ) -> None:
+        from metareview.cli.pool import OPTIONS
         from metareview.errors import InputError
-        from metareview.io import with_file
+        from metareview.io import atomic_output, option_error
         from metareview.models import rma
         from metareview.plots import funnel_plot, save_figure
 
-        _, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri)
+        frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
         try:
             res = rma(yi, vi, method=_methods(method), test=test, level=level, slab=slab, measure=meas)
             tf = None
@@ -158,8 +165,9 @@ def register(app: typer.Typer) -> None:
                 tf = trim_and_fill(res)
             fig = funnel_plot(res, style=style, contours=(0.10, 0.05, 0.01) if contours else None, trimfill=tf)
         except InputError as exc:
-            raise with_file(exc, file) from None
-        path = save_figure(fig, out)
-        typer.echo(f"wrote {path}")
+            raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
+        with atomic_output(out) as tmp:
+            save_figure(fig, tmp)
+        typer.echo(f"wrote {out}")
 
     app.add_typer(plot_app, name="plot")

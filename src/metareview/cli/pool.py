@@ -52,22 +52,29 @@ def compute_effects(
     columns named as metafor's arguments."""
     from metareview.effects import escalc
     from metareview.errors import InputError
-    from metareview.io import label_column, require_columns, with_file
+    from metareview.io import label_column, numeric_column, option_error, require_columns, unique_labels
 
     slab_col = label_column(frame)
+    if slab_col is not None:
+        unique_labels(frame[slab_col].astype(str), file=file, column=slab_col)
     try:
         if measure is None:
             require_columns(frame, ("yi", "vi"), file=file,
                             why=" (or give --measure to compute them from raw columns)")  # fmt: skip
             slab = tuple(str(s) for s in frame[slab_col]) if slab_col else None
-            return frame["yi"].to_numpy(dtype=float), frame["vi"].to_numpy(dtype=float), slab, None
+            return numeric_column(frame, "yi", file=file), numeric_column(frame, "vi", file=file), slab, None
         extra: dict[str, Any] = {}
         if ri is not None and "ri" not in frame.columns:
             extra["ri"] = ri
         eff = escalc(measure.upper(), data=frame, slab=slab_col, **extra)
         return eff.yi, eff.vi, eff.slab, eff.measure
     except InputError as exc:
-        raise with_file(exc, file) from None
+        raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
+
+
+#: escalc/rma argument names -> the command-line options that set them
+OPTIONS = {"measure": "--measure", "method": "--method", "test": "--test", "level": "--level",
+           "tau2": "--tau2", "ri": "--ri", "style": "--style", "pi": "--pi"}
 
 
 def register(app: typer.Typer) -> None:
@@ -90,7 +97,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (schema in docs/pool-json.md).")] = False,
     ) -> None:
         from metareview.errors import InputError
-        from metareview.io import read_table, require_columns, with_file
+        from metareview.io import option_error, read_table, require_columns
         from metareview.models import rma, subgroup_analysis
 
         file = str(data)
@@ -124,7 +131,7 @@ def register(app: typer.Typer) -> None:
             out.update(_follow_ups(res, frame, file=file, leave_one_out=leave_one_out, influence=influence,
                                    bias=bias, cumulative=cumulative))  # fmt: skip
         except InputError as exc:
-            raise with_file(exc, file) from None
+            raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
         if as_json:
             typer.echo(json.dumps(_clean(out), indent=2))
             return
@@ -171,16 +178,18 @@ def _follow_ups(res: Any, frame: Any, *, file: str, leave_one_out: bool, influen
 
 def _pool_glmm(frame: Any, *, file: str, level: float) -> dict[str, Any]:
     from metareview.errors import InputError
-    from metareview.io import label_column, require_columns, with_file
+    from metareview.io import label_column, numeric_column, option_error, require_columns, unique_labels
     from metareview.models import rma_glmm
 
     require_columns(frame, ("xi", "ni"), file=file, why=" (the GLMM pools events xi out of ni)")
     slab_col = label_column(frame)
+    if slab_col is not None:
+        unique_labels(frame[slab_col].astype(str), file=file, column=slab_col)
     try:
-        res = rma_glmm(frame["xi"].to_numpy(dtype=float), frame["ni"].to_numpy(dtype=float),
+        res = rma_glmm(numeric_column(frame, "xi", file=file), numeric_column(frame, "ni", file=file),
                        slab=None if slab_col is None else frame[slab_col].astype(str).tolist(), level=level)  # fmt: skip
     except InputError as exc:
-        raise with_file(exc, file) from None
+        raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
     from scipy.special import expit
 
     out = {"schema": POOL_SCHEMA, **res.to_dict()}

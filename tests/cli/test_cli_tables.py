@@ -1,0 +1,183 @@
+"""Data tables as users really save them, through `metareview pool` and `metareview effects`.
+
+Each user's mistake must end in one line on stderr, ``error: FILE, row R, column C: ... (fix)``,
+exit status 2, and no output file. Expected pooled values are hand computations written out
+below (common-effect model: estimate = sum(yi/vi) / sum(1/vi)).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from metareview.cli import main
+
+BCG = Path(__file__).resolve().parent / "data" / "bcg.csv"
+
+# yi = 0.1, 0.3, -0.1 and vi = 0.02, 0.05, 0.04: weights 50, 20, 25, so the common-effect
+# estimate is (50*0.1 + 20*0.3 - 25*0.1) / 95 = 8.5 / 95
+EE_ESTIMATE = 8.5 / 95
+
+
+def _fail(argv: list[str], capsys) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith("error: ")
+    assert "Traceback" not in captured.err
+    return captured.err
+
+
+def _pool_json(path: Path, capsys) -> dict:
+    main(["pool", str(path), "--method", "EE", "--json"])
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("bom.csv", b"\xef\xbb\xbfstudy,yi,vi\nA,0.1,0.02\nB,0.3,0.05\nC,-0.1,0.04\n"),
+        ("semicolon.csv", b"study;yi;vi\nA;0.1;0.02\nB;0.3;0.05\nC;-0.1;0.04\n"),
+        # Excel in much of Europe: semicolons between cells, decimal commas
+        ("excel_eu.csv", b"study;yi;vi\nA;0,1;0,02\nB;0,3;0,05\nC;-0,1;0,04\n"),
+        ("windows.csv", b"study,yi,vi\r\nA,0.1,0.02\r\nB,0.3,0.05\r\nC,-0.1,0.04\r\n"),
+        ("utf16.csv", "study\tyi\tvi\nA\t0.1\t0.02\nB\t0.3\t0.05\nC\t-0.1\t0.04\n".encode("utf-16")),
+    ],
+)
+def test_tables_as_saved_by_spreadsheets_are_read(tmp_path, capsys, name, raw):
+    f = tmp_path / name
+    f.write_bytes(raw)
+    out = _pool_json(f, capsys)
+    assert out["k"] == 3
+    assert [s["slab"] for s in out["studies"]] == ["A", "B", "C"]
+    assert out["estimate"] == pytest.approx(EE_ESTIMATE, rel=1e-12)
+
+
+def test_empty_file(tmp_path, capsys):
+    f = tmp_path / "empty.csv"
+    f.write_bytes(b"")
+    assert _fail(["pool", str(f)], capsys) == (
+        f"error: {f}: the file is empty (0 bytes) "
+        "(save the table again: a header row, then one row per study)\n"
+    )
+
+
+def test_header_only(tmp_path, capsys):
+    f = tmp_path / "header.csv"
+    f.write_text("study,yi,vi\n")
+    assert _fail(["pool", str(f)], capsys) == (
+        f"error: {f}: has no data rows (add one row per study below the header row)\n"
+    )
+
+
+def test_folder_instead_of_file(tmp_path, capsys):
+    assert _fail(["effects", str(tmp_path), "-m", "RR"], capsys) == (
+        f"error: {tmp_path}: is a folder, not a data file "
+        "(give the path of a .csv, .tsv or .xlsx file inside it)\n"
+    )
+
+
+def test_windows_1252_accents_name_line_and_character(tmp_path, capsys):
+    f = tmp_path / "cp1252.csv"
+    f.write_bytes("study,yi,vi\nMüller 2001,0.1,0.02\nB,0.3,0.05\n".encode("cp1252"))
+    assert _fail(["pool", str(f)], capsys) == (
+        f"error: {f}, line 2: is not UTF-8 text: byte 0xfc at character 2 (probably 'ü' saved as "
+        "Windows-1252/Latin-1) (save the file as 'CSV UTF-8' (Excel: Save As > CSV UTF-8) and try again)\n"
+    )
+
+
+def test_text_in_a_numeric_column_names_row_and_column(tmp_path, capsys):
+    f = tmp_path / "text.csv"
+    f.write_text("study,yi,vi\nA,0.1,0.02\nB,12.5 (3.1),0.05\nC,-0.1,0.04\n")
+    assert _fail(["pool", str(f)], capsys) == (
+        f"error: {f}, row 2, column yi: must hold a number (got '12.5 (3.1)') "
+        "(one number per cell: no text, units, brackets or thousands separators)\n"
+    )
+
+
+def test_duplicate_study_labels_are_refused(tmp_path, capsys):
+    f = tmp_path / "dup.csv"
+    f.write_text("study,yi,vi\nA,0.1,0.02\nB,0.3,0.05\nA,-0.1,0.04\n")
+    for argv in (["pool", str(f)], ["effects", str(f), "-m", "RR"]):
+        assert _fail(argv, capsys) == (
+            f"error: {f}, rows 1, 3, column study: the study label 'A' repeats "
+            "(give every study a distinct label, e.g. 'Smith 2001a', 'Smith 2001b')\n"
+        )
+
+
+def test_repeated_column_name_is_refused(tmp_path, capsys):
+    f = tmp_path / "twice.csv"
+    f.write_text("study,yi,vi,yi\nA,0.1,0.02,0.2\n")
+    assert _fail(["pool", str(f)], capsys) == (
+        f"error: {f}, line 1, column yi: the column name 'yi' appears twice (columns 2 and 4) "
+        "(rename or remove one of them)\n"
+    )
+
+
+def test_column_typo_suggests_the_right_name(tmp_path, capsys):
+    f = tmp_path / "typo.csv"
+    f.write_text("study,m1i,sd1,n1i,m2i,sd2i,n2i\nA,10,2,20,9,2,20\nB,11,3,30,10,3,30\n")
+    expected = (
+        f"error: {f}, column sd1i: cannot compute SMD: need m1i, sd1i, n1i, m2i, sd2i, n2i; "
+        "missing: sd1i (rename 'sd1' -> 'sd1i'; the file has: study, m1i, sd1, n1i, m2i, sd2i, n2i)\n"
+    )
+    assert _fail(["pool", str(f), "--measure", "SMD"], capsys) == expected
+    assert _fail(["effects", str(f), "--measure", "SMD"], capsys) == expected
+
+
+def test_negative_sd_and_events_above_n(tmp_path, capsys):
+    f = tmp_path / "negsd.csv"
+    f.write_text("study,m1i,sd1i,n1i,m2i,sd2i,n2i\nA,10,2,20,9,2,20\nB,11,-3,30,10,3,30\n")
+    err = _fail(["effects", str(f), "-m", "SMD"], capsys)
+    assert err.startswith(f"error: {f}, row 2, column sd1i: sd1i must be positive (got -3)")
+    g = tmp_path / "events.csv"
+    g.write_text("study,ai,n1i,ci,n2i\nA,5,20,3,20\nB,25,20,4,30\n")
+    err = _fail(["pool", str(g), "--measure", "RR"], capsys)
+    assert err.startswith(f"error: {g}, row 2, column ai: ai (events) is larger than n1i")
+
+
+def test_effects_takes_labels_from_the_study_column(capsys):
+    main(["effects", str(BCG), "--measure", "RR"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "slab,yi,vi,sei,ni,measure"
+    # Aronson 1948: log((4/123) / (11/139)) = -0.889311..., vi = 1/4 - 1/123 + 1/11 - 1/139
+    slab, yi, vi = lines[1].split(",")[:3]
+    assert slab == "Aronson 1948"
+    assert float(yi) == pytest.approx(-0.8893113339, rel=1e-9)
+    assert float(vi) == pytest.approx(1 / 4 - 1 / 123 + 1 / 11 - 1 / 139, rel=1e-12)
+
+
+@pytest.mark.parametrize("option", ["--out", "--log"])
+def test_effects_output_in_a_missing_folder_is_refused_first(tmp_path, capsys, option):
+    target = tmp_path / "nodir" / "e.csv"
+    err = _fail(["effects", str(BCG), "-m", "RR", option, str(target)], capsys)
+    assert err == (
+        f"error: {target}, column {option}: the folder '{target.parent}' does not exist "
+        "(create it first (mkdir) or write somewhere else)\n"
+    )
+
+
+def test_failed_effects_leaves_no_output(tmp_path, capsys):
+    f = tmp_path / "bad.csv"
+    f.write_text("study,ai,bi,ci,di\nA,4,119,11,128\nB,x,300,29,274\n")
+    out = tmp_path / "e.csv"
+    err = _fail(["effects", str(f), "-m", "RR", "--out", str(out)], capsys)
+    assert err.startswith(f"error: {f}, row 2, column ai: ai must be a number (got 'x')")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--vtype", "XX"], "error: column --vtype: vtype XX is not available for RR; choose one of LS\n"),
+        (["--to", "foo"], "error: column --to: to='foo' is not one of only0, all, if0all, none\n"),
+        (["--slab", "name"], f"error: {BCG}, column --slab: there is no column 'name' for the study "
+                             "labels (the file has: study, ai, bi, ci, di, alloc)\n"),
+    ],
+)
+def test_effects_option_mistakes_name_the_option(capsys, args, expected):
+    assert _fail(["effects", str(BCG), "-m", "RR", *args], capsys) == expected
