@@ -83,11 +83,12 @@ def test_demo_rejects_unknown_format(tmp_path: Path) -> None:
     assert res.exception.column == "--formats"
 
 
-def test_demo_default_folder_is_demo_out(tmp_path: Path) -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd, warnings.catch_warnings():
+def test_demo_default_folder_is_demo_out(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = runner.invoke(build_app(), ["demo", "--formats", "svg"])
-        assert res.exit_code == 0, res.output
-        assert (Path(cwd) / "demo-out" / "report.html").is_file()
-        assert (Path(cwd) / "demo-out" / "plan" / "ld_il2_continuous.csv").is_file()
+        res = CliRunner().invoke(build_app(), ["demo", "--formats", "svg"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "demo-out" / "report.html").is_file()
+    assert (tmp_path / "demo-out" / "plan" / "ld_il2_continuous.csv").is_file()
