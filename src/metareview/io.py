@@ -161,7 +161,7 @@ def check_output(path: str | Path, *, option: str = "--out", suffixes: Iterable[
     allowed = tuple(suffixes) if suffixes is not None else None
     if p.is_dir():
         raise InputError("is a folder", file=str(p), column=option,
-                         hint=f"give a file name inside it, e.g. {p / ('out' + (allowed[0] if allowed else ''))}")
+                         hint=f"give a file name inside it, e.g. {p / ('out' + allowed[0])}" if allowed else "give a file name inside it")
     if allowed is not None and p.suffix.lower() not in allowed:
         raise InputError(f"cannot write {what} as {repr(p.suffix) if p.suffix else 'a name without extension'}",
                          file=str(p), column=option,
@@ -207,7 +207,7 @@ def option_error(exc: InputError, options: Mapping[str, str], *, file: str | Non
     the command line rather than a column of the data file; otherwise *exc* naming *file*."""
     have = [str(c) for c in columns]
     if exc.row is None and exc.column in options and exc.column not in have:
-        return InputError(exc.message, column=options[exc.column], hint=exc.hint)
+        return InputError(exc.message, file=exc.file, column=options[exc.column], line=exc.line, hint=exc.hint)
     if have and exc.row is None and exc.message.startswith("cannot compute"):
         import difflib
         import re

@@ -112,7 +112,8 @@ def test_errors_are_one_line_and_exit_2(capsys, tmp_path: Path) -> None:
     code, _, err = run(capsys, "review", "import", str(export), "--database", "Embase",
                        "--date", "31/01/2024", "--db", db)
     assert code == 2
-    assert "column date: '31/01/2024' is not a date" in err and "YYYY-MM-DD" in err
+    assert err == ("error: column --date: '31/01/2024' is not a date (write the date the search "
+                   "was run as YYYY-MM-DD, e.g. 2024-01-31)\n")
 
     code, _, err = run(capsys, "review", "import", str(tmp_path / "nope.ris"), "--database",
                        "Embase", "--date", "2024-01-31", "--db", db)
@@ -135,3 +136,59 @@ def test_errors_are_one_line_and_exit_2(capsys, tmp_path: Path) -> None:
 
     res = CliRunner().invoke(build_app(), ["review", "init", "--db", db])
     assert res.exit_code == 2 and "--name" in res.output
+
+
+def test_store_paths_users_get_wrong(capsys, tmp_path: Path) -> None:
+    missing = tmp_path / "nodir" / "r.db"
+    code, _, err = run(capsys, "review", "init", "--name", "R", "--db", str(missing))
+    assert code == 2
+    assert err == (f"error: {missing}, column --db: the folder '{missing.parent}' does not exist "
+                   "(create it first (mkdir) or put the store somewhere else)\n")
+    assert not missing.parent.exists()
+
+    code, _, err = run(capsys, "review", "init", "--name", "R", "--db", str(tmp_path))
+    assert code == 2
+    assert err == (f"error: {tmp_path}, column --db: is a folder, not a review store "
+                   f"(give a file name inside it, e.g. {tmp_path / 'review.db'})\n")
+
+    not_a_db = tmp_path / "data.csv"
+    not_a_db.write_text("study,yi,vi\nA,0.1,0.02\n")
+    for cmd in (("init", "--name", "R"), ("status",)):
+        code, _, err = run(capsys, "review", *cmd, "--db", str(not_a_db))
+        assert code == 2
+        assert err.startswith(f"error: {not_a_db}, column --db: is not a review store "
+                              "(not a SQLite database)"), err
+        assert err.count("\n") == 1
+    assert not_a_db.read_text() == "study,yi,vi\nA,0.1,0.02\n"  # left untouched
+
+
+def test_outputs_checked_before_writing(capsys, tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    assert run(capsys, "review", "init", "--db", db, "--name", "R")[0] == 0
+    export = tmp_path / "x.ris"
+    export.write_text("TY  - JOUR\nTI  - A title\nER  - \n", encoding="utf-8")
+    assert run(capsys, "review", "import", str(export), "--database", "Embase",
+               "--date", "2024-01-31", "--db", db)[0] == 0
+    code, _, err = run(capsys, "review", "import", str(tmp_path), "--database", "Embase",
+                       "--date", "2024-01-31", "--db", db)
+    assert code == 2
+    assert err == f"error: {tmp_path}: is a folder, not an export file (give the path of the exported file inside it)\n"
+    code, _, err = run(capsys, "review", "import", str(export), "--database", "Embase",
+                       "--date", "2024-01-31", "--db", db)
+    assert code == 2 and err.startswith(f"error: {export}: this file was already imported")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    target = tmp_path / "out" / "unique.ris"
+    for option, cmd in (("--records", "export"), ("--out", "prisma"), ("--out", "checklist")):
+        path = target.with_suffix({"export": ".ris", "prisma": ".svg", "checklist": ".md"}[cmd])
+        code, _, err = run(capsys, "review", cmd, option, str(path), "--db", db)
+        assert code == 2
+        assert err == (f"error: {path}, column {option}: the folder '{target.parent}' does not exist "
+                       "(create it first (mkdir) or write somewhere else)\n")
+    code, _, err = run(capsys, "review", "export", "--records", str(tmp_path / "u.ris"),
+                       "--subset", "some", "--db", db)
+    assert code == 2
+    assert err == "error: column --subset: 'some' is not allowed (use one of: all, unique, included)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing half-written
+    code, out, _ = run(capsys, "review", "export", "--records", str(tmp_path / "u.ris"), "--db", db)
+    assert code == 0 and "records -> " in out
+    assert (tmp_path / "u.ris").read_text(encoding="utf-8").count("ER  -") == 1

@@ -17,12 +17,36 @@ Heavy modules (SQLAlchemy, pandas, matplotlib) load inside the commands.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
 from metareview.errors import InputError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: argument names used by ReviewProject -> the options that set them
+OPTIONS = {"name": "--name", "date": "--date", "database": "--database", "subset": "--subset",
+           "query": "--query", "format": "--format", "encoding": "--encoding", "kind": "--register",
+           "lead": "--lead", "reviewers_per_record": "--reviewers-per-record"}
+
+
+def _names_options(func: F) -> F:
+    """Errors about an argument given on the command line name its option (``--date``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from metareview.io import option_error
+
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            raise option_error(exc, OPTIONS) from None
+
+    return wrapper  # type: ignore[return-value]
 
 DB_HELP = "Review store: a SQLite file path or a database URL (postgresql+psycopg://...)."
 NAME_HELP = "Project name (needed only when the store holds several projects)."
@@ -139,12 +163,20 @@ def export(
     if records is None and extraction is None:
         raise InputError("nothing to export", column="--records",
                          hint="give --records FILE.ris and/or --extraction FILE.csv|.xlsx")
+    from metareview.io import atomic_output, check_output
+
+    if records is not None:
+        check_output(records, option="--records", what="records")
+    if extraction is not None:
+        check_output(extraction, option="--extraction", suffixes=(".csv", ".xlsx"), what="an extraction sheet")
     rows: list[tuple[str, Any]] = []
     with _open(db, name) as project:
         if records is not None:
-            rows.append((f"records -> {records}", project.export_records_ris(records, subset=subset)))
+            with atomic_output(records, option="--records") as tmp:
+                rows.append((f"records -> {records}", project.export_records_ris(tmp, subset=subset)))
         if extraction is not None:
-            rows.append((f"studies -> {extraction}", project.export_extraction_sheet(extraction)))
+            with atomic_output(extraction, option="--extraction") as tmp:
+                rows.append((f"studies -> {extraction}", project.export_extraction_sheet(tmp)))
     _table("Exported", rows)
 
 
@@ -154,9 +186,10 @@ def prisma(
     name: str | None = typer.Option(None, "--name", help=NAME_HELP),
 ) -> None:
     """Compute the PRISMA 2020 counts from the store and draw the flow diagram."""
-    if out is not None and out.suffix.lower() not in (".svg", ".png", ".pdf"):
-        raise InputError(f"cannot draw the diagram as {out.suffix or 'no extension'!r}",
-                         file=str(out), column="--out", hint="use a .svg, .png or .pdf file name")
+    from metareview.io import atomic_output, check_output
+
+    if out is not None:
+        check_output(out, suffixes=(".svg", ".png", ".pdf"), what="the diagram")
     with _open(db, name) as project:
         counts = project.prisma_counts()
     frame = counts.to_frame()
@@ -165,7 +198,8 @@ def prisma(
     if out is not None:
         from metareview.plots.prisma import save_prisma_flow
 
-        save_prisma_flow(counts, out)
+        with atomic_output(out) as tmp:
+            save_prisma_flow(counts, tmp)
         rows.append(("diagram", str(out)))
     _table("PRISMA 2020", rows)
 
@@ -178,12 +212,13 @@ def checklist(
     """Write the PRISMA 2020 checklist, pre-filled where the store knows the answer."""
     from metareview.review.checklist import prisma_checklist
 
-    if out.suffix.lower() not in (".md", ".csv", ".xlsx"):
-        raise InputError(f"cannot write the checklist as {out.suffix or 'no extension'!r}",
-                         file=str(out), column="--out", hint="use a .md, .csv or .xlsx file name")
+    from metareview.io import atomic_output, check_output
+
+    check_output(out, suffixes=(".md", ".csv", ".xlsx"), what="the checklist")
     with _open(db, name) as project:
         filled = prisma_checklist(project)
-    filled.write(out)
+    with atomic_output(out) as tmp:
+        filled.write(tmp)
     n_filled = sum(item.filled for item in filled.items)
     _table("PRISMA 2020 checklist", [("items", len(filled.items)),
                                      ("pre-filled from the store", n_filled),
@@ -196,11 +231,11 @@ def register(app: typer.Typer) -> None:
         name="review", no_args_is_help=True,
         help="A systematic-review project: import, de-duplicate, screen, PRISMA 2020.",
     )
-    group.command("init")(init)
-    group.command("import")(import_)
-    group.command("dedup")(dedup)
-    group.command("status")(status)
-    group.command("export")(export)
-    group.command("prisma")(prisma)
-    group.command("checklist")(checklist)
+    group.command("init")(_names_options(init))
+    group.command("import")(_names_options(import_))
+    group.command("dedup")(_names_options(dedup))
+    group.command("status")(_names_options(status))
+    group.command("export")(_names_options(export))
+    group.command("prisma")(_names_options(prisma))
+    group.command("checklist")(_names_options(checklist))
     app.add_typer(group, name="review")

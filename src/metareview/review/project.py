@@ -194,6 +194,7 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
             raise InputError("the project needs a name", column="name", hint="e.g. --name 'Aspirin for stroke'")
         if isinstance(reviewers_per_record, bool) or not isinstance(reviewers_per_record, int) or reviewers_per_record < 1:
             raise InputError(f"must be a whole number >= 1, got {reviewers_per_record!r}", column="reviewers_per_record")
+        _check_sqlite_path(url_or_path, creating=True)
         engine = make_engine(url_or_path)
         try:
             upgrade(engine)
@@ -230,6 +231,7 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
         from metareview.store.engine import current_revision, head_revision, make_engine, upgrade
 
         text = os.fspath(url_or_path)
+        _check_sqlite_path(url_or_path, creating=False)
         if "://" not in text and not Path(text).is_file():
             raise InputError(
                 "no review store here", file=text,
@@ -387,6 +389,9 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
         from metareview.review.importers import read_records
 
         file = Path(path)
+        if file.is_dir():
+            raise InputError("is a folder, not an export file", file=str(file),
+                             hint="give the path of the exported file inside it")
         if not file.is_file():
             raise InputError("no such file", file=str(file), hint="check the path")
         digest = sha256_of(file)
@@ -676,6 +681,32 @@ class ReviewProject(ScreeningMixin, StudiesMixin):
         else:
             sheet.to_excel(target, index=False, sheet_name="extraction", engine="openpyxl")
         return len(sheet)
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_sqlite_path(url_or_path: str | os.PathLike[str], *, creating: bool) -> None:
+    """Refuse, in one line, a store path that SQLite could not use: a folder, a file in a
+    folder that does not exist, or an existing file that is not a SQLite database (which
+    is never overwritten). URLs are left to the database server."""
+    text = os.fspath(url_or_path)
+    if "://" in text:
+        return
+    p = Path(text).expanduser()
+    if p.is_dir():
+        raise InputError("is a folder, not a review store", file=text, column="--db",
+                         hint="give a file name inside it, e.g. " + str(p / "review.db"))
+    if creating and not p.parent.is_dir():
+        raise InputError(f"the folder {str(p.parent)!r} does not exist", file=text, column="--db",
+                         hint="create it first (mkdir) or put the store somewhere else")
+    if p.is_file() and p.stat().st_size > 0:
+        with p.open("rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+        if head != _SQLITE_MAGIC:
+            raise InputError("is not a review store (not a SQLite database)", file=text, column="--db",
+                             hint="give the .db file made by `metareview review init`; this file is left untouched"
+                             if not creating else "choose a new file name; this file is left untouched")
 
 
 def _display(url_or_path: str | os.PathLike[str]) -> str:
