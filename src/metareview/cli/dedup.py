@@ -157,12 +157,34 @@ def _load(files: list[Path], id_column: str | None, encoding: str | None) -> pd.
 
 def _run(files: list[Path], out: Path, id_column: str | None, threshold: float,
          encoding: str | None) -> None:
+    from metareview.errors import InputError
+    from metareview.io import atomic_output
     from metareview.review.dedup import find_duplicates
 
+    if not 0 <= threshold <= 1:
+        raise InputError(f"must lie between 0 and 1, got {threshold}", column="--threshold",
+                         hint="e.g. --threshold 0.9")
+    if out.exists() and not out.is_dir():
+        raise InputError("is a file; --out names the folder for kept.csv, clusters.csv and "
+                         "pairs_for_review.csv", file=str(out), column="--out",
+                         hint="give a folder name (it is created if needed)")
+    for path in files:
+        if path.is_dir():
+            raise InputError("is a folder, not a records file", file=str(path),
+                             hint="give the path of the export or CSV inside it")
+    resolved = [p.resolve() for p in files]
+    if len(set(resolved)) != len(resolved):
+        twice = next(p for i, p in enumerate(files) if resolved[i] in resolved[:i])
+        raise InputError("the same file is given twice", file=str(twice),
+                         hint="list each file once, or every record is its own duplicate")
     data = _load(files, id_column, encoding)
     result = find_duplicates(data, id_column=KEY, threshold=threshold,
                              file=str(files[0]) if len(files) == 1 else None)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the folder: {exc.strerror}", file=str(out), column="--out",
+                         hint="choose a folder you can write to") from None
     info = data.set_index(KEY)[["source_file", "source_row", "title"]]
     clusters = result.to_frame().join(info, on="record_id")
     sizes = clusters.groupby("cluster_id")["record_id"].transform("size")
@@ -175,9 +197,9 @@ def _run(files: list[Path], out: Path, id_column: str | None, threshold: float,
     for side in ("a", "b"):
         side_info = info.add_suffix(f"_{side}")
         review = review.join(side_info, on=f"id_{side}")
-    kept.to_csv(out / "kept.csv", index=False)
-    clusters.to_csv(out / "clusters.csv", index=False)
-    review.to_csv(out / "pairs_for_review.csv", index=False)
+    for frame, name in ((kept, "kept.csv"), (clusters, "clusters.csv"), (review, "pairs_for_review.csv")):
+        with atomic_output(out / name) as tmp:
+            frame.to_csv(tmp, index=False)
     s = result.summary().iloc[0]
     typer.echo(f"{s['records']} records from {len(files)} file(s): "
                f"{s['duplicate_clusters']} duplicate clusters, {s['removed']} duplicates removed, "

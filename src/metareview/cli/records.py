@@ -38,6 +38,10 @@ def _write_json(records, out: Path) -> None:  # type: ignore[no-untyped-def]
     out.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+def _same_file(path: Path) -> object:
+    return path.resolve()
+
+
 def register(app: typer.Typer) -> None:
     """Add ``records`` to *app*."""
 
@@ -56,29 +60,39 @@ def register(app: typer.Typer) -> None:
         from metareview.review.importers import FORMATS, read_records
         from metareview.review.records import records_to_frame
 
+        from metareview.io import atomic_output, check_output
+
+        check_output(out, suffixes=(".csv", ".json"), what="records")
         suffix = out.suffix.lower()
-        if suffix not in (".csv", ".json"):
-            raise InputError(
-                f"cannot write {suffix or 'a file without extension'}",
-                file=str(out),
-                column="--out",
-                hint="name the output .csv or .json",
-            )
         if format is not None and format not in FORMATS:
             raise InputError(
                 f"unknown format {format!r}", column="--format", hint="use one of " + ", ".join(FORMATS)
             )
         for f in files:
+            if f.is_dir():
+                raise InputError("is a folder, not an export file", file=str(f),
+                                 hint="give the path of the exported file inside it")
             if not f.is_file():
                 raise InputError("file not found", file=str(f), hint="check the path")
-        results = [
-            read_records(f, format=format, encoding=encoding, database=database) for f in files
-        ]
+        if len(set(map(_same_file, files))) != len(files):
+            seen: set[object] = set()
+            twice = next(f for f in files if _same_file(f) in seen or seen.add(_same_file(f)))
+            raise InputError("the same file is given twice", file=str(twice),
+                             hint="list each export once, or its records are counted twice")
+        try:
+            results = [
+                read_records(f, format=format, encoding=encoding, database=database) for f in files
+            ]
+        except InputError as exc:
+            from metareview.io import option_error
+
+            raise option_error(exc, {"encoding": "--encoding", "format": "--format"}) from None
         all_records = [r for res in results for r in res.records]
-        if suffix == ".csv":
-            records_to_frame(all_records).to_csv(out, index=False, encoding="utf-8")
-        else:
-            _write_json(all_records, out)
+        with atomic_output(out) as tmp:
+            if suffix == ".csv":
+                records_to_frame(all_records).to_csv(tmp, index=False, encoding="utf-8")
+            else:
+                _write_json(all_records, tmp)
         console = Console()
         table = Table(title=f"{len(all_records)} records from {len(results)} file(s) -> {out}")
         for col in ("file", "format", "encoding", "records", "warnings"):

@@ -156,7 +156,7 @@ def _unknown(file: str) -> ImportFormatError:
         "the export format is not recognised",
         file=file,
         line=1,
-        hint="supported formats: " + ", ".join(FORMATS) + "; pass format=... to force one",
+        hint="supported formats: " + ", ".join(FORMATS) + "; force one with format=... (--format)",
     )
 
 
@@ -214,8 +214,32 @@ def detect_text_format(text: str, *, file: str = "<text>") -> str:
     raise _unknown(file)
 
 
+#: leading bytes of files users pick by mistake, and what they are
+_BINARY_SIGNATURES = (
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive (or an .xlsx/.docx file)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office file (.xls/.doc)"),
+    (b"SQLite format 3\x00", "a SQLite database"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG", "a PNG image"),
+)
+
+
 def _read_text(path: Path, encoding: str | None) -> tuple[str, str]:
-    return decode(path.read_bytes(), file=str(path), encoding=encoding)
+    """Decode an export; a file that is a PDF, a spreadsheet or an archive (whatever its
+    extension) is refused by name before any decoding guess."""
+    if path.is_dir():
+        raise ImportFormatError("is a folder, not an export file", file=str(path),
+                                hint="give the path of the exported file inside it")
+    raw = path.read_bytes()
+    for magic, what in _BINARY_SIGNATURES:
+        if raw.startswith(magic):
+            raise ImportFormatError(
+                f"is a binary file ({what}), not a database export", file=str(path), line=1,
+                hint="export the search results from the database as RIS, MEDLINE (PubMed), "
+                "BibTeX, EndNote XML or CSV and import that file",
+            )
+    return decode(raw, file=str(path), encoding=encoding)
 
 
 def detect_format(path: str | os.PathLike[str], *, encoding: str | None = None) -> str:
