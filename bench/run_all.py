@@ -102,11 +102,22 @@ def _fmt(v: float | None) -> str:
     return f"{v:.4g}"
 
 
+def _task(what: str) -> str:
+    return what.split(" (")[0].strip()
+
+
 def _summary(report: Report) -> None:
     print("\n" + "=" * 100 + "\nSUMMARY: figures (seconds)\n" + "=" * 100)
-    print(f"{'case':<7} {'tool':<16} {'what':<44} {'seconds':>10}  note")
+    print("ratio = this tool's time / metareview's time on the same task in this run")
+    ours = {(f.case, _task(f.what)): f.seconds for f in report.figures if f.tool == "metareview" and f.seconds}
+    print(f"{'case':<7} {'tool':<16} {'what':<44} {'seconds':>10} {'ratio':>9}  note")
     for f in report.figures:
-        print(f"{f.case:<7} {f.tool:<16} {f.what:<44} {_fmt(f.seconds):>10}  {f.note[:110]}")
+        base = ours.get((f.case, _task(f.what)))
+        ratio = "" if (f.tool == "metareview" or base is None or f.seconds is None) else f"{f.seconds / base:,.1f}x"
+        if f.seconds is None and f.note.startswith(">="):  # a capped run: at least this ratio
+            cap = float(f.note.split()[1])
+            ratio = f">={cap / base:,.0f}x" if base else ""
+        print(f"{f.case:<7} {f.tool:<16} {f.what:<44} {_fmt(f.seconds):>10} {ratio:>9}  {f.note[:100]}")
     print("\nAGREEMENT (checked before timing)")
     for line in report.agreement:
         print("  " + line)
