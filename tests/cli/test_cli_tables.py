@@ -181,3 +181,35 @@ def test_failed_effects_leaves_no_output(tmp_path, capsys):
 )
 def test_effects_option_mistakes_name_the_option(capsys, args, expected):
     assert _fail(["effects", str(BCG), "-m", "RR", *args], capsys) == expected
+
+
+def test_subgroup_and_cumulative_columns(tmp_path, capsys):
+    f = tmp_path / "sg.csv"
+    f.write_text("study,yi,vi,grp,year\nA,0.1,0.02,x,2001\nB,0.3,0.05,,2003\nC,-0.1,0.04,y,19x9\n")
+    for argv in (["pool", str(f), "--subgroup", "grp"],
+                 ["plot", "forest", str(f), "--subgroup", "grp", "--out", str(tmp_path / "f.png")]):
+        assert _fail(argv, capsys) == (
+            f"error: {f}, row 2, column grp: subgroup label is missing "
+            "(give every study a subgroup, or leave it out)\n"
+        )
+    assert _fail(["pool", str(f), "--cumulative", "year"], capsys) == (
+        f"error: {f}, row 3, column year: must hold a number (got '19x9') "
+        "(one number per cell: no text, units, brackets or thousands separators)\n"
+    )
+    assert _fail(["pool", str(f), "--cumulative", "grp"], capsys) == (
+        f"error: {f}, row 2, column grp: is empty, so the study has no place in the cumulative order "
+        "(fill in every study's value (e.g. its publication year))\n"
+    )
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_cumulative_follows_the_numeric_year(tmp_path, capsys):
+    f = tmp_path / "cum.csv"
+    # years sort 2001 (A), 2002 (C), 2010 (B); as text "2010" would still sort last, but
+    # "999" must come first: numbers are compared as numbers
+    f.write_text("study,yi,vi,year\nA,0.1,0.02,2001\nB,0.3,0.05,2010\nC,-0.1,0.04,999\n")
+    main(["pool", str(f), "--method", "EE", "--cumulative", "year", "--json"])
+    rows = json.loads(capsys.readouterr().out)["cumulative"]
+    assert [r["slab"] for r in rows] == ["C", "A", "B"]
+    # C alone: -0.1; C and A: (25 * -0.1 + 50 * 0.1) / 75 = 2.5 / 75; all three: 8.5 / 95
+    assert [r["estimate"] for r in rows] == pytest.approx([-0.1, 2.5 / 75, EE_ESTIMATE], rel=1e-12)

@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
         pi: Annotated[str, typer.Option(help="Prediction interval: row, dashed or none.")] = "row",
         title: Annotated[str | None, typer.Option(help="Title above the plot.")] = None,
     ) -> None:
-        from metareview.cli.pool import OPTIONS
+        from metareview.cli.pool import OPTIONS, subgroup_error
         from metareview.errors import InputError
         from metareview.io import atomic_output, option_error, require_columns
         from metareview.models import rma, subgroup_analysis
@@ -131,6 +131,8 @@ def register(app: typer.Typer) -> None:
             fig = forest_plot(res, style=style, columns=cols, flags=flags, favours=favours,
                               pi=None if pi.lower() == "none" else pi.lower(), title=title)  # fmt: skip
         except InputError as exc:
+            if subgroup is not None:
+                exc = subgroup_error(exc, subgroup)
             raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
         with atomic_output(out) as tmp:
             save_figure(fig, tmp)

@@ -131,6 +131,8 @@ def register(app: typer.Typer) -> None:
             out.update(_follow_ups(res, frame, file=file, leave_one_out=leave_one_out, influence=influence,
                                    bias=bias, cumulative=cumulative))  # fmt: skip
         except InputError as exc:
+            if subgroup is not None:
+                exc = subgroup_error(exc, subgroup)
             raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
         if as_json:
             typer.echo(json.dumps(_clean(out), indent=2))
@@ -161,8 +163,7 @@ def _follow_ups(res: Any, frame: Any, *, file: str, leave_one_out: bool, influen
     if cumulative is not None:
         from metareview.diagnostics import cumulative as cum
 
-        require_columns(frame, (cumulative,), file=file)
-        out["cumulative"] = _records(cum(res, order=frame[cumulative].to_numpy()).to_frame())
+        out["cumulative"] = _records(cum(res, order=sort_key(frame, cumulative, file=file)).to_frame())
     if bias:
         from metareview.bias import fail_safe_n, ranktest, regtest, trim_and_fill
 
@@ -174,6 +175,37 @@ def _follow_ups(res: Any, frame: Any, *, file: str, leave_one_out: bool, influen
             except NotApplicableError as exc:
                 out[key] = {"not_applicable": str(exc)}
     return out
+
+
+def sort_key(frame: Any, column: str, *, file: str) -> Any:
+    """The order of a cumulative meta-analysis: numbers when the column holds numbers (text
+    in one of its cells is an error naming the row), else the labels as text; an empty cell
+    is an error (the study would have no place in the order)."""
+    import numpy as np
+    import pandas as pd
+
+    from metareview.errors import InputError
+    from metareview.io import numeric_column, require_columns
+
+    require_columns(frame, (column,), file=file)
+    col = frame[column]
+    empty = col.isna() | (col.astype("string").str.strip() == "")
+    if empty.any():
+        raise InputError("is empty, so the study has no place in the cumulative order", file=file,
+                         row=(np.flatnonzero(empty.to_numpy()) + 1).tolist(), column=column,
+                         hint="fill in every study's value (e.g. its publication year)")  # fmt: skip
+    if pd.to_numeric(col, errors="coerce").notna().any():
+        return numeric_column(frame, column, file=file)
+    return col.astype(str).to_numpy()
+
+
+def subgroup_error(exc: Any, column: str) -> Any:
+    """An error of the subgroup labels, naming the user's column instead of ``groups``."""
+    from metareview.errors import InputError
+
+    if exc.column != "groups":
+        return exc
+    return InputError(exc.message, file=exc.file, row=exc.row, column=column, line=exc.line, hint=exc.hint)
 
 
 def _pool_glmm(frame: Any, *, file: str, level: float) -> dict[str, Any]:
