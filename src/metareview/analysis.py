@@ -62,6 +62,8 @@ def load_data(source: DataSource, plan: Plan) -> pd.DataFrame:
         points at the plan line that names the column and lists the columns the file has).
     """
     base = ("data", source.name)
+    if source.store is not None:
+        return _load_store(source, plan)
     path = Path(source.file)
     if not path.is_file():
         raise plan.error(base + ("file",), f"data file not found: {path}",
@@ -94,6 +96,30 @@ def load_data(source: DataSource, plan: Plan) -> pd.DataFrame:
             where = base + ((key, arg) if key == "columns" and arg else (key,))
             raise plan.error(where, f"{path.name} has no column '{column}'",
                              f"the file's columns are: {available}")
+    return frame
+
+
+def _load_store(source: DataSource, plan: Plan) -> pd.DataFrame:
+    """The extracted data of a review store (:mod:`metareview.analysis_store`), checked
+    against the columns the plan maps; store errors point at the plan's data source."""
+    from metareview.analysis_store import extracted_frame
+
+    base = ("data", source.name)
+    try:
+        frame = extracted_frame(str(source.store), outcome=source.outcome, project=source.project,
+                                reviewer=source.reviewer)
+    except InputError as exc:
+        key = {"outcome": "outcome", "name": "project"}.get(exc.column or "", "store")
+        raise plan.error(base + (key,), f"{exc.message} ({exc.file or source.file})",
+                         exc.hint) from None
+    available = ", ".join(map(str, frame.columns))
+    wanted = [("study", source.study)] + [("columns", c) for c in source.columns.values()]
+    for key, column in wanted:
+        if column not in frame.columns:
+            arg = next((a for a, c in source.columns.items() if c == column), None)
+            where = base + ((key, arg) if key == "columns" and arg else (key,))
+            raise plan.error(where, f"the extracted data have no field '{column}'",
+                             f"the fields are: {available}")
     return frame
 
 

@@ -326,6 +326,8 @@ def validate_plan(raw: Mapping[str, Any], *, file: str = "<plan>", text: str = "
 def _check_cross_references(raw: Mapping[str, Any], v: _Validator) -> None:
     """Rules between keys that a per-key constraint cannot express."""
     data_names = list(raw["data"])
+    for name, source in raw["data"].items():
+        _check_data_source(name, source, v)
     for name, outcome in raw["outcomes"].items():
         base = ("outcomes", name)
         if outcome["data"] not in raw["data"]:
@@ -413,6 +415,42 @@ def _check_cross_references(raw: Mapping[str, Any], v: _Validator) -> None:
                          f"[{pub['ci_lb']}, {pub['ci_ub']}]")
 
 
+#: keys that apply only to a review-store data source, and only to a file data source
+_STORE_ONLY = ("project", "outcome", "reviewer")
+_FILE_ONLY = ("sheet",)
+
+
+def _check_data_source(name: str, source: Mapping[str, Any], v: _Validator) -> None:
+    """A data source reads a file or a review store (exactly one); keys of the other kind
+    are refused; a file source must name its study column."""
+    base = ("data", name)
+    kinds = [k for k in ("file", "store") if k in source]
+    if not kinds:
+        raise v.fail(base, f"[data.{name}] needs file = \"...\" (a CSV or Excel file) or "
+                     "store = \"...\" (a review store)",
+                     'e.g. store = "review.db" with outcome = "Treg"')
+    if len(kinds) == 2:
+        raise v.fail(base + ("store",), f"[data.{name}] gives both file and store",
+                     "keep one: the data come from a file or from a review store")
+    if kinds == ["file"]:
+        for key in _STORE_ONLY:
+            if key in source:
+                raise v.fail(base + (key,), f"{key} applies to a review store (store = ...), "
+                             "not to a file", f"remove {key} or read a store")
+        if "study" not in source:
+            raise v.fail(base + ("study",), f"[data.{name}] is missing the required key "
+                         "'study' (the column with the study labels)")
+    else:
+        for key in _FILE_ONLY:
+            if key in source:
+                raise v.fail(base + (key,), f"{key} applies to a file, not to a review store",
+                             f"remove {key}")
+        if "outcome" not in source:
+            raise v.fail(base + ("outcome",), f"[data.{name}] reads a store and is missing "
+                         "the required key 'outcome' (the extraction form's outcome)",
+                         'e.g. outcome = "Treg"')
+
+
 def _check_new_keys(raw: Mapping[str, Any], name: str, outcome: Mapping[str, Any],
                     v: _Validator) -> None:
     """Rules for ri, glmm and independent_groups, which depend on the measure and data."""
@@ -478,6 +516,7 @@ class DataSource:
     """A data file and the mapping of metafor argument names to its columns."""
 
     name: str
+    #: the data file; for a store source, the SQLite file (or the URL) shown in messages
     file: Path
     study: str
     columns: Mapping[str, str]
@@ -485,6 +524,14 @@ class DataSource:
     description: str | None = None
     #: (column, footnote): studies whose column is true are flagged in tables and plots
     flag: tuple[str, str] | None = None
+    #: a review store (SQLite path resolved against the plan, or a URL); None for a file
+    store: str | None = None
+    #: store only: the project's name (None: the store's only project)
+    project: str | None = None
+    #: store only: the extraction forms read, by outcome name
+    outcome: tuple[str, ...] = ()
+    #: store only: whose values settle a disagreement between double extractions
+    reviewer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -626,6 +673,19 @@ def _resolve_file(name: str, base_dir: Path) -> Path:
     return base_dir / name
 
 
+def _resolve_store(name: str, base_dir: Path) -> str:
+    """A store: a URL as given (``sqlite:///...``, ``postgresql+psycopg://...``), or a SQLite
+    file path relative to the plan's folder."""
+    if "://" in name:
+        return name
+    return str(base_dir / name)
+
+
+def _hide_password(url: str) -> str:
+    """*url* with its password replaced by ``***`` (it is shown in messages and reports)."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
 def _filter(raw: Mapping[str, Any]) -> Mapping[str, tuple[Any, ...]]:
     return MappingProxyType(
         {col: tuple(v) if isinstance(v, list) else (v,) for col, v in raw.items()})
@@ -634,18 +694,24 @@ def _filter(raw: Mapping[str, Any]) -> Mapping[str, tuple[Any, ...]]:
 def _build(raw: Mapping[str, Any], *, file: str, base_dir: Path, lines: Mapping) -> Plan:
     top = raw["plan"]
     design = top.get("design", "rct")
-    data = {
-        name: DataSource(
+    data = {}
+    for name, d in raw["data"].items():
+        store = None if "store" not in d else _resolve_store(d["store"], base_dir)
+        outcome = d.get("outcome", ())
+        data[name] = DataSource(
             name=name,
-            file=_resolve_file(d["file"], base_dir),
-            study=d["study"],
+            file=_resolve_file(d["file"], base_dir) if store is None else Path(
+                store if "://" not in store else _hide_password(store)),
+            study=d.get("study", "study"),
             columns=MappingProxyType(dict(d.get("columns", {}))),
             sheet=d.get("sheet"),
             description=d.get("description"),
             flag=(d["flag"]["column"], d["flag"]["note"]) if "flag" in d else None,
+            store=store,
+            project=d.get("project"),
+            outcome=(outcome,) if isinstance(outcome, str) else tuple(outcome),
+            reviewer=d.get("reviewer"),
         )
-        for name, d in raw["data"].items()
-    }
     outcomes = []
     for name, o in raw["outcomes"].items():
         model = o.get("model", {})

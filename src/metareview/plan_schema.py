@@ -372,11 +372,21 @@ _OUTCOME = Table(
 
 _DATA = Table(
     {
-        "file": Str(required=True, doc="CSV or Excel file, relative to the plan, or "
-                    "'package:NAME' for a file shipped in metareview/datasets/data"),
+        "file": Str(doc="CSV or Excel file, relative to the plan, or "
+                    "'package:NAME' for a file shipped in metareview/datasets/data "
+                    "(give file or store, not both)"),
+        "store": Str(doc="a review store: a SQLite file relative to the plan, or a "
+                     "sqlite:/// or postgresql+psycopg:// URL (give file or store, not both)"),
+        "project": Str(doc="store only: the project's name (may be left out when the store "
+                       "holds one project)"),
+        "outcome": OneOrList(item=Str(), doc="store only: the extraction form(s) to read, by "
+                             "outcome name; several forms add an 'outcome' column"),
+        "reviewer": Str(doc="store only: whose values to use where double extractions "
+                        "disagree (e.g. the lead's username)"),
         "description": Str(doc="how the file was made (shown in the report)"),
         "sheet": Str(doc="Excel sheet name"),
-        "study": Str(required=True, doc="column with the study labels"),
+        "study": Str(doc="column with the study labels (required with file; with store it "
+                     "defaults to the store's study label, column 'study')"),
         "columns": Named(value=Str(), min_len=1, allowed_keys=ESCALC_ARGUMENTS),
         "flag": Table(
             {
