@@ -14,6 +14,14 @@ if TYPE_CHECKING:  # pragma: no cover
 _CSV_SUFFIXES = {".csv", ".tsv"}
 KEY = "record_id"  # the identifier column of every output
 
+EXAMPLES = """Examples:
+
+\b
+  metareview dedup pubmed.nbib embase.ris scopus.csv --out dedup/
+  metareview dedup all_records.csv --id-column accession --threshold 0.95 --out dedup/
+  metareview dedup old_export.csv --encoding cp1252 --out dedup/
+"""
+
 
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     import pandas as pd
@@ -210,7 +218,7 @@ def _run(files: list[Path], out: Path, id_column: str | None, threshold: float,
 def register(app: typer.Typer) -> None:
     """Add this module's command(s) to *app*."""
 
-    @app.command("dedup")
+    @app.command("dedup", epilog=EXAMPLES)
     def dedup(
         files: list[Path] = typer.Argument(..., metavar="FILE", help="CSV files (any "
                                            "columns, one of them the title) or bibliographic "

@@ -19,13 +19,22 @@ import typer
 
 from metareview.errors import InputError
 
+EXAMPLES = """Examples:
+
+\b
+  metareview effects trials.csv --measure SMD --out yi_vi.csv   (m1i, sd1i, n1i, m2i, sd2i, n2i)
+  metareview effects trials.csv --measure OR                    (ai, bi, ci, di; prints CSV)
+  metareview effects prepost.csv --measure SMCR --ri 0.5
+  metareview effects trials.csv --measure SMD --prepare --log conversions.csv
+"""
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``effects`` command to *app*."""
 
-    @app.command("effects")
+    @app.command("effects", epilog=EXAMPLES)
     def effects(
-        data: Path = typer.Argument(..., help="CSV file, one row per study."),
+        data: Path = typer.Argument(..., metavar="FILE", help="CSV/TSV/Excel file, one row per study."),
         measure: str = typer.Option(..., "--measure", "-m",
                                     help="Effect-size measure: SMD, MD, ROM, OR, RR, RD, PETO, "
                                          "PR, PLO, PFT, PAS, COR, ZCOR, SMCC, SMCR, MC, ..."),

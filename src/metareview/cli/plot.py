@@ -13,16 +13,16 @@ from typing import Annotated, Any
 import typer
 
 EXAMPLES = """
+
 Examples:
 
+\b
   metareview plot forest trials.csv --measure OR --out forest.png
-
   metareview plot forest smd.csv --measure SMD --subgroup disease --style bmj --out forest.pdf
-
   metareview plot funnel trials.csv --measure OR --trimfill --out funnel.svg
 """
 
-_Data = Annotated[Path, typer.Argument(help="CSV/TSV/Excel file, columns named as metafor's arguments (or yi, vi).")]
+_Data = Annotated[Path, typer.Argument(metavar="FILE", help="CSV/TSV/Excel file, columns named as metafor's arguments (or yi, vi).")]
 _Measure = Annotated[str | None, typer.Option(help="Effect measure (SMD, MD, OR, RR, RD, PLO, ...). Not needed when the file has yi and vi.")]
 _Method = Annotated[str, typer.Option(help="tau^2 estimator: EE, DL, REML, ML, PM, ...; a comma list is a fallback chain.")]
 _Test = Annotated[str, typer.Option(help="z, t or knha (Hartung-Knapp).")]

@@ -15,13 +15,17 @@ import typer
 POOL_SCHEMA = "metareview.pool/1"
 
 EXAMPLES = """
+
 Examples:
 
-  metareview pool trials.csv --measure OR            (columns ai, bi, ci, di)
-
-  metareview pool effects.csv --method DL --json     (columns yi, vi)
-
+\b
+  metareview pool trials.csv --measure OR          (columns ai, bi, ci, di)
+  metareview pool effects.csv --method DL --json   (columns yi, vi)
   metareview pool smd.csv --measure SMD --subgroup disease --test knha
+  metareview pool props.csv --method GLMM          (columns xi, ni)
+  metareview pool trials.csv --measure RR --bias --cumulative year
+
+Study labels come from a column named slab, study, study_id, author or label.
 """
 
 
@@ -82,7 +86,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(help="Pool the studies of one table (random-effects by default)." + EXAMPLES)
     def pool(
-        data: Annotated[Path, typer.Argument(help="CSV/TSV/Excel file, columns named as metafor's arguments.")],
+        data: Annotated[Path, typer.Argument(metavar="FILE", help="CSV/TSV/Excel file, columns named as metafor's arguments.")],
         measure: Annotated[str | None, typer.Option(help="Effect measure (SMD, MD, OR, RR, RD, PLO, ...). Not needed when the file has yi and vi.")] = None,
         method: Annotated[str, typer.Option(help="tau^2 estimator: EE, DL, REML, ML, PM, HE, SJ, HS, EB, PMM; a comma list is a fallback chain.")] = "REML",
         test: Annotated[str, typer.Option(help="z, t or knha (Hartung-Knapp).")] = "z",

@@ -17,8 +17,8 @@ EXAMPLES = """
 
 Examples:
 
+\b
   metareview records pubmed.nbib embase.ris wos.txt --out records.csv
-
   metareview records cnki.txt --format cnki_endnote --out records.json
 """
 
@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(help="Convert database exports (any mix of formats) to one normalised table." + EXAMPLES)
     def records(
-        files: Annotated[list[Path], typer.Argument(help="Export files (RIS, MEDLINE, WoS, CSV, XML, BibTeX, CNKI ...).")],
+        files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Export files (RIS, MEDLINE, WoS, CSV, XML, BibTeX, CNKI ...).")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv or .json.")],
         format: Annotated[str | None, typer.Option("--format", "-f", help="Force one format for every file (default: detect each).")] = None,
         encoding: Annotated[str | None, typer.Option(help="Force an encoding (default: detect UTF-8/UTF-16/GB18030).")] = None,

@@ -48,6 +48,19 @@ def _names_options(func: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
+WORKFLOW = """A whole review, step by step (the store is review.db unless --db says otherwise):
+
+\b
+  metareview review init --name "Aspirin review" --lead ann
+  metareview review import pubmed.txt --database PubMed --date 2024-01-31 --query-file pubmed_query.txt
+  metareview review import embase.ris --database Embase --date 2024-02-01
+  metareview review dedup
+  metareview review status
+  metareview review export --records unique.ris --extraction sheet.xlsx
+  metareview review prisma --out flow.svg
+  metareview review checklist --out checklist.md
+"""
+
 DB_HELP = "Review store: a SQLite file path or a database URL (postgresql+psycopg://...)."
 NAME_HELP = "Project name (needed only when the store holds several projects)."
 
@@ -86,7 +99,7 @@ def init(
 
 
 def import_(
-    file: Path = typer.Argument(..., help="The database export to import."),
+    file: Path = typer.Argument(..., metavar="FILE", help="The database export to import."),
     database: str = typer.Option(..., "--database", help="Database searched, e.g. Embase."),
     date: str = typer.Option(..., "--date", help="Date the search was run (YYYY-MM-DD)."),
     query: str | None = typer.Option(None, "--query", help="The search strategy as run."),
@@ -230,6 +243,7 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(
         name="review", no_args_is_help=True,
         help="A systematic-review project: import, de-duplicate, screen, PRISMA 2020.",
+        epilog=WORKFLOW,
     )
     group.command("init")(_names_options(init))
     group.command("import")(_names_options(import_))

@@ -18,12 +18,13 @@ EXAMPLES = """
 
 Examples:
 
+\b
   metareview search pubmed "aspirin[ti] AND stroke[ti]" --out pubmed.txt --email me@uni.edu
-
   metareview search pubmed "interleukin-2 AND lupus" --out il2.txt --mindate 2000 --maxdate 2024
 
 Then import it as one search:
 
+\b
   metareview review import pubmed.txt --database PubMed --date YYYY-MM-DD --query "..."
 """
 
