@@ -41,6 +41,11 @@ def read_table(path: str | Path) -> Any:
     ext = p.suffix.lower()
     try:
         if ext in (".xlsx", ".xlsm", ".xls"):
+            with p.open("rb") as fh:
+                head = fh.read(8)
+            if not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+                raise InputError(f"is named {ext} but is not an Excel workbook", file=str(p),
+                                 hint="if it is a CSV or text table, rename it to .csv")
             frame = pd.read_excel(p)
         elif ext == ".parquet":
             frame = pd.read_parquet(p)

@@ -109,3 +109,14 @@ def test_dedup_out_is_a_file_and_threshold(tmp_path, capsys):
         "(list each file once, or every record is its own duplicate)\n"
     )
     assert not (tmp_path / "dd").exists()
+
+
+def test_dedup_reads_a_semicolon_csv(tmp_path, capsys):
+    f = tmp_path / "records.csv"
+    f.write_text("title;authors;year\nA study of x;Smith J;2001\nA study of x;Smith J;2001\n"
+                 "Something else;Doe A;1999\n")
+    main(["dedup", str(f), "--out", str(tmp_path / "dd")])
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "3 records from 1 file(s): 1 duplicate clusters, 1 duplicates removed, 2 kept, "
+        "0 pairs for review"
+    )

@@ -213,3 +213,47 @@ def test_cumulative_follows_the_numeric_year(tmp_path, capsys):
     assert [r["slab"] for r in rows] == ["C", "A", "B"]
     # C alone: -0.1; C and A: (25 * -0.1 + 50 * 0.1) / 75 = 2.5 / 75; all three: 8.5 / 95
     assert [r["estimate"] for r in rows] == pytest.approx([-0.1, 2.5 / 75, EE_ESTIMATE], rel=1e-12)
+
+
+def test_csv_renamed_to_xlsx(tmp_path, capsys):
+    f = tmp_path / "data.xlsx"
+    f.write_text("study,yi,vi\nA,0.1,0.02\n")
+    assert _fail(["pool", str(f)], capsys) == (
+        f"error: {f}: is named .xlsx but is not an Excel workbook "
+        "(if it is a CSV or text table, rename it to .csv)\n"
+    )
+
+
+def test_excel_workbook_with_text_cell(tmp_path, capsys):
+    import pandas as pd
+
+    f = tmp_path / "data.xlsx"
+    pd.DataFrame({"study": ["A", "B", "C"], "yi": [0.1, "0.3 (0.1)", -0.1],
+                  "vi": [0.02, 0.05, 0.04]}).to_excel(f, index=False)
+    assert _fail(["pool", str(f)], capsys) == (
+        f"error: {f}, row 2, column yi: must hold a number (got '0.3 (0.1)') "
+        "(one number per cell: no text, units, brackets or thousands separators)\n"
+    )
+
+
+def test_short_measure_option_everywhere(tmp_path, capsys):
+    main(["pool", str(BCG), "-m", "RR", "--json"])
+    # metafor: rma(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)
+    assert json.loads(capsys.readouterr().out)["estimate"] == pytest.approx(-0.7145323422, rel=1e-6)
+    main(["plot", "funnel", str(BCG), "-m", "RR", "--out", str(tmp_path / "f.pdf")])
+    assert (tmp_path / "f.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_failed_write_leaves_nothing_and_is_one_error(tmp_path):
+    from metareview.errors import InputError
+    from metareview.io import atomic_output
+
+    target = tmp_path / "out.csv"
+    with pytest.raises(InputError) as err, atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise OSError(28, "No space left on device")
+    assert str(err.value) == (
+        f"{target}, column --out: cannot be written: No space left on device "
+        "(check the folder exists, is writable and has space)"
+    )
+    assert list(tmp_path.iterdir()) == []

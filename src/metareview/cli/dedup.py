@@ -30,7 +30,6 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
 
     if not path.is_file():
         raise InputError("no such file", file=str(path), hint="check the path")
-    sep = "\t" if path.suffix.lower() == ".tsv" else ","
     data = path.read_bytes()
     try:
         text = data.decode(encoding or "utf-8-sig")
@@ -42,6 +41,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}", file=str(path),
                          hint="e.g. utf-8, cp1252, latin-1, utf-16") from None
+    sep = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except pd.errors.EmptyDataError:
@@ -50,6 +50,15 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
         raise InputError(f"the CSV cannot be parsed ({exc})", file=str(path),
                          hint="check quoting and the number of fields per line") from None
     return frame
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter used most often in the header line of a .csv: a comma, or the semicolon
+    (or tab) that spreadsheets in many locales write; a comma when the header has none."""
+    header = next((ln for ln in text.splitlines() if ln.strip()), "")
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
 
 
 def _read_export(path: Path, encoding: str | None) -> pd.DataFrame:

@@ -23,7 +23,7 @@ Examples:
 """
 
 _Data = Annotated[Path, typer.Argument(metavar="FILE", help="CSV/TSV/Excel file, columns named as metafor's arguments (or yi, vi).")]
-_Measure = Annotated[str | None, typer.Option(help="Effect measure (SMD, MD, OR, RR, RD, PLO, ...). Not needed when the file has yi and vi.")]
+_Measure = Annotated[str | None, typer.Option("--measure", "-m", help="Effect measure (SMD, MD, OR, RR, RD, PLO, ...). Not needed when the file has yi and vi.")]
 _Method = Annotated[str, typer.Option(help="tau^2 estimator: EE, DL, REML, ML, PM, ...; a comma list is a fallback chain.")]
 _Test = Annotated[str, typer.Option(help="z, t or knha (Hartung-Knapp).")]
 _Level = Annotated[float, typer.Option(help="Confidence level in percent.")]

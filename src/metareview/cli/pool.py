@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
     @app.command(help="Pool the studies of one table (random-effects by default)." + EXAMPLES)
     def pool(
         data: Annotated[Path, typer.Argument(metavar="FILE", help="CSV/TSV/Excel file, columns named as metafor's arguments.")],
-        measure: Annotated[str | None, typer.Option(help="Effect measure (SMD, MD, OR, RR, RD, PLO, ...). Not needed when the file has yi and vi.")] = None,
+        measure: Annotated[str | None, typer.Option("--measure", "-m", help="Effect measure (SMD, MD, OR, RR, RD, PLO, ...). Not needed when the file has yi and vi.")] = None,
         method: Annotated[str, typer.Option(help="tau^2 estimator: EE, DL, REML, ML, PM, HE, SJ, HS, EB, PMM; a comma list is a fallback chain.")] = "REML",
         test: Annotated[str, typer.Option(help="z, t or knha (Hartung-Knapp).")] = "z",
         level: Annotated[float, typer.Option(help="Confidence level in percent.")] = 95.0,
