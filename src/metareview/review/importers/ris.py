@@ -197,6 +197,8 @@ def parse_ris(text: str, *, file: str) -> Parsed:
     for raw, extra, start in zip(parsed, extras, starts):
         tags: dict[str, list[str]] = defaultdict(list)
         for key, values in raw.items():
+            if isinstance(values, str):  # rispy keeps TY as one string, not a list
+                values = [values]
             tags[key].extend(v.rstrip() for v in values)
         for key, values in extra.items():
             tags[key].extend(values)
