@@ -257,3 +257,22 @@ def test_a_failed_write_leaves_nothing_and_is_one_error(tmp_path):
         "(check the folder exists, is writable and has space)"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_effects_then_pool_keeps_labels_and_measure(tmp_path, capsys):
+    eff = tmp_path / "yi_vi.csv"
+    main(["effects", str(BCG), "--measure", "RR", "--out", str(eff)])
+    assert capsys.readouterr().err == f"wrote 13 effect sizes (RR) to {eff}\n"
+    main(["pool", str(eff), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    # metafor 3.8.1: rma(escalc("RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg))
+    assert out["measure"] == "RR"
+    assert out["estimate"] == pytest.approx(-0.7145323422, rel=1e-6)
+    assert out["studies"][0]["slab"] == "Aronson 1948"
+
+
+def test_undefined_subgroup_i2_shows_a_dash(capsys):
+    main(["pool", str(BCG), "-m", "RR", "--subgroup", "alloc", "--tau2", "common"])
+    text = capsys.readouterr().out
+    assert "nan" not in text
+    assert "Test for subgroup differences" in text

@@ -66,7 +66,8 @@ def compute_effects(
             require_columns(frame, ("yi", "vi"), file=file,
                             why=" (or give --measure to compute them from raw columns)")  # fmt: skip
             slab = tuple(str(s) for s in frame[slab_col]) if slab_col else None
-            return numeric_column(frame, "yi", file=file), numeric_column(frame, "vi", file=file), slab, None
+            return (numeric_column(frame, "yi", file=file), numeric_column(frame, "vi", file=file),
+                    slab, _measure_column(frame))  # fmt: skip
         extra: dict[str, Any] = {}
         if ri is not None and "ri" not in frame.columns:
             extra["ri"] = ri
@@ -74,6 +75,15 @@ def compute_effects(
         return eff.yi, eff.vi, eff.slab, eff.measure
     except InputError as exc:
         raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
+
+
+def _measure_column(frame: Any) -> str | None:
+    """The measure named in a ``measure`` column (as ``metareview effects`` writes it) when
+    every row names the same one; None otherwise."""
+    if "measure" not in frame.columns:
+        return None
+    values = {str(v).strip() for v in frame["measure"] if isinstance(v, str) and v.strip()}
+    return values.pop() if len(values) == 1 and frame["measure"].notna().all() else None
 
 
 #: escalc/rma argument names -> the command-line options that set them
@@ -270,6 +280,11 @@ def _print_follow_ups(out: dict[str, Any]) -> None:
             con.print(f"{key.replace('_', '-')}: {len(out[key])} rows (use --json for the table)")
 
 
+def _num(value: float, digits: int) -> str:
+    """A number for display; a value that is not defined (NaN) shows as a dash, not 'nan'."""
+    return f"{value:.{digits}f}" if math.isfinite(value) else "-"
+
+
 def _print_human(res: Any, sg: Any, file: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -298,6 +313,6 @@ def _print_human(res: Any, sg: Any, file: str) -> None:
             st.add_column(col)
         for _, r in sg.estimates.iterrows():
             st.add_row(str(r["level"]), str(r["k"]), f"{r['estimate']:.4f}",
-                       f"[{r['ci_lb']:.4f}, {r['ci_ub']:.4f}]", f"{r['tau2']:.4f}", f"{r['I2']:.1f}")  # fmt: skip
+                       f"[{r['ci_lb']:.4f}, {r['ci_ub']:.4f}]", _num(r["tau2"], 4), _num(r["I2"], 1))  # fmt: skip
         con.print(st)
         con.print(f"Test for subgroup differences: Q = {sg.Q_between:.3f}, df = {sg.df_between}, p = {sg.p_between:.4g}")
