@@ -240,9 +240,15 @@ def require_columns(frame: Any, columns: Iterable[str], *, file: str | None = No
 
 
 def label_column(frame: Any) -> str | None:
+    """The column of study labels: the first of :data:`LABEL_COLUMNS` present, matched
+    exactly, else ignoring case ("Study", "Author" as spreadsheets write them)."""
     for c in LABEL_COLUMNS:
         if c in frame.columns:
             return c
+    lowered = {str(c).lower(): str(c) for c in frame.columns}
+    for c in LABEL_COLUMNS:
+        if c in lowered:
+            return lowered[c]
     return None
 
 

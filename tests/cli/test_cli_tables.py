@@ -276,3 +276,11 @@ def test_undefined_subgroup_i2_shows_a_dash(capsys):
     text = capsys.readouterr().out
     assert "nan" not in text
     assert "Test for subgroup differences" in text
+
+
+def test_capitalised_study_column_gives_the_labels(tmp_path, capsys):
+    f = tmp_path / "caps.csv"
+    f.write_text("Study,yi,vi\nSmith 2001,0.1,0.02\nJones 2003,0.3,0.05\nLee 2005,-0.1,0.04\n")
+    out = _pool_json(f, capsys)
+    assert [s["slab"] for s in out["studies"]] == ["Smith 2001", "Jones 2003", "Lee 2005"]
+    assert out["estimate"] == pytest.approx(EE_ESTIMATE, rel=1e-12)
