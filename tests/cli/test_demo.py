@@ -92,3 +92,31 @@ def test_demo_default_folder_is_demo_out(tmp_path: Path,
     assert res.exit_code == 0, res.output
     assert (tmp_path / "demo-out" / "report.html").is_file()
     assert (tmp_path / "demo-out" / "plan" / "ld_il2_continuous.csv").is_file()
+
+
+def test_demo_goes_through_the_review_store(demo_out: tuple[Path, str]) -> None:
+    from metareview.analysis_store import extracted_frame
+    from metareview.plan import load_plan
+
+    out, output = demo_out
+    assert (out / "review.db").read_bytes()[:16] == b"SQLite format 3\x00"
+    plan = load_plan(out / "plan" / "ld_il2_plan.toml")
+    assert plan.data["prepost"].store == str(out / "plan" / ".." / "review.db")
+    # He 2020, Table 3: injection-site reactions in 9 of 29 patients on IL-2
+    f = extracted_frame(str(out / "review.db"), outcome="injection-site reaction")
+    assert (f["xi"].iloc[0], f["ni"].iloc[0]) == (9, 29)
+    assert "review.db" in output.replace("\n", "")
+    # the printed "why" column: at most 60 characters of the computed reasons
+    assert "│ why" in output or "why " in output.splitlines()[2]
+    assert "1 study analysed here (one study: its" in output
+
+
+def test_why_is_cut_to_sixty_characters() -> None:
+    from metareview.cli.demo import _why
+
+    text = "k = 4 studies analysed here; 1 of 4 flagged: mean and SD converted from a median"
+    # 57 characters end in a space, which is dropped before the ellipsis
+    assert _why(text) == "k = 4 studies analysed here; 1 of 4 flagged: mean and SD..."
+    assert len(_why(text)) == 59
+    assert _why("short") == "short"
+    assert _why(float("nan")) == ""

@@ -31,14 +31,23 @@ PLAN_FIX = json.loads((HERE / "fixtures" / "ld_il2_plan_metafor.json").read_text
 RTOL = 1e-7
 
 
-@pytest.fixture(scope="module")
-def result():  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=["csv", "store"])
+def result(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The shipped plan run on the shipped tables (csv), and the same plan reading the review
+    store the demo writes (store: ld_il2_store_plan.toml over DIR/review.db): every
+    reference value below must hold for both."""
     from metareview.analysis import run_plan
+    from metareview.datasets.ld_il2_store import write_demo_inputs
     from metareview.plan import load_plan
 
+    if request.param == "csv":
+        plan = load_plan(plan_path())
+    else:
+        plan = load_plan(write_demo_inputs(tmp_path_factory.mktemp("store")))
+        assert plan.data["prepost"].store is not None
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
-        return run_plan(load_plan(plan_path()))
+        return run_plan(plan)
 
 
 def test_shipped_tables_are_current() -> None:
