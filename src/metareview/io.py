@@ -219,10 +219,16 @@ def option_error(exc: InputError, options: Mapping[str, str], *, file: str | Non
 
         found = re.search(r"missing: (.*)$", exc.message)
         missing = [m.strip() for m in found.group(1).split(",")] if found else []
+        from metareview.effects._escalc import ARGUMENTS
+
+        spare = [c for c in have if c not in ARGUMENTS]  # a column already in use is no typo
         close = [f"{got!r} -> {m!r}" for m in missing
-                 for got in difflib.get_close_matches(m, have, n=1, cutoff=0.6)]  # fmt: skip
+                 for got in difflib.get_close_matches(m, spare, n=1, cutoff=0.6)]  # fmt: skip
         hint = (f"rename {', '.join(close)}" if close else
                 "name the columns like metafor's arguments") + "; the file has: " + ", ".join(have)  # fmt: skip
+        reported = ("median", "q1_", "q3_", "min", "max", "se1", "se2", "ci_lb", "ci_ub")
+        if any(c.startswith(reported) for c in have):
+            hint += "; medians, IQRs, ranges, SEs or CIs are converted with --prepare (metareview effects)"
         exc = InputError(exc.message, file=exc.file, row=exc.row, column=exc.column, line=exc.line, hint=hint)
     return with_file(exc, file) if file is not None else exc
 

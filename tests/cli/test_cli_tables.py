@@ -284,3 +284,34 @@ def test_capitalised_study_column_gives_the_labels(tmp_path, capsys):
     out = _pool_json(f, capsys)
     assert [s["slab"] for s in out["studies"]] == ["Smith 2001", "Jones 2003", "Lee 2005"]
     assert out["estimate"] == pytest.approx(EE_ESTIMATE, rel=1e-12)
+
+
+def test_medians_without_prepare_point_to_it_and_prepare_converts(tmp_path, capsys):
+    f = tmp_path / "med.csv"
+    f.write_text("study,median1i,q1_1i,q3_1i,n1i,m2i,sd2i,n2i\nA,10,8,13,30,9,2.5,30\n")
+    err = _fail(["effects", str(f), "-m", "SMD"], capsys)
+    assert err == (
+        f"error: {f}, column m1i: cannot compute SMD: need m1i, sd1i, n1i, m2i, sd2i, n2i; missing: "
+        "m1i, sd1i (name the columns like metafor's arguments; the file has: study, median1i, q1_1i, "
+        "q3_1i, n1i, m2i, sd2i, n2i; medians, IQRs, ranges, SEs or CIs are converted with --prepare "
+        "(metareview effects))\n"
+    )
+    main(["effects", str(f), "-m", "smd", "--prepare"])  # measure codes in any case
+    captured = capsys.readouterr()
+    slab, yi = captured.out.splitlines()[1].split(",")[:2]
+    # by hand: Luo et al. (2018) mean w*(q1+q3)/2 + (1-w)*median, w = 0.7 + 0.39/n;
+    # Wan et al. (2014) SD (q3-q1) / (2 * Phi^-1((0.75n - 0.125)/(n + 0.25)));
+    # Hedges' g with the exact correction J = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)), m = 58
+    from math import exp, lgamma, log, sqrt
+
+    from scipy.stats import norm
+
+    n = 30
+    w = 0.7 + 0.39 / n
+    mean = w * (8 + 13) / 2 + (1 - w) * 10
+    sd = (13 - 8) / (2 * norm.ppf((0.75 * n - 0.125) / (n + 0.25)))
+    sp = sqrt(((n - 1) * sd**2 + 29 * 2.5**2) / 58)
+    j = exp(lgamma(29) - 0.5 * log(29) - lgamma(28.5))
+    assert slab == "A"
+    assert float(yi) == pytest.approx((mean - 9) / sp * j, rel=1e-10)
+    assert "2 conversion(s) applied" in captured.err

@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
                     raise InputError("--ri was given but the data has an ri column",
                                      file=file, column="ri", hint="drop one of them")
                 kwargs["ri"] = ri
-            eff = escalc(measure, data=frame, slab=slab, vtype=vtype, add=add, to=to,
+            eff = escalc(measure.upper(), data=frame, slab=slab, vtype=vtype, add=add, to=to,
                          drop00=drop00, conversions=conversions, **kwargs)
         except InputError as exc:
             raise option_error(exc, _OPTIONS, file=file, columns=frame.columns) from None
