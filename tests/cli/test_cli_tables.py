@@ -315,3 +315,21 @@ def test_medians_without_prepare_point_to_it_and_prepare_converts(tmp_path, caps
     assert slab == "A"
     assert float(yi) == pytest.approx((mean - 9) / sp * j, rel=1e-10)
     assert "2 conversion(s) applied" in captured.err
+
+
+def test_one_study_warns_in_one_line_and_follow_ups_say_not_applicable(tmp_path, capsys):
+    f = tmp_path / "k1.csv"
+    f.write_text("study,yi,vi\nA,0.1,0.02\n")
+    main(["pool", str(f), "--json", "--leave-one-out", "--influence"])
+    captured = capsys.readouterr()
+    assert captured.err == ("warning: k = 1: tau^2 cannot be estimated and is set to 0; the result "
+                            "is the single study's estimate\n")
+    out = json.loads(captured.out)
+    # a single study: the estimate is its yi, the standard error sqrt(vi)
+    assert out["estimate"] == pytest.approx(0.1, rel=1e-12)
+    assert out["se"] == pytest.approx(0.02**0.5, rel=1e-12)
+    assert out["leave_one_out"] == {
+        "not_applicable": "leave-one-out needs at least 2 studies; this model has k = 1"}
+    assert set(out["influence"]) == {"not_applicable"}
+    main(["plot", "forest", str(f), "--out", str(tmp_path / "k1.png")])
+    assert capsys.readouterr().err.startswith("warning: k = 1: tau^2 cannot be estimated")

@@ -66,6 +66,7 @@ def register(app: typer.Typer) -> None:
         Study labels come from --slab, else from a column named slab, study, study_id,
         author or label.
         """
+        from metareview.cli.pool import report_warnings
         from metareview.effects import escalc, prepare_continuous
         from metareview.io import (
             atomic_output,
@@ -79,43 +80,44 @@ def register(app: typer.Typer) -> None:
         for path, option in ((out, "--out"), (log, "--log")):  # before any work
             if path is not None:
                 check_output(path, option=option, suffixes=(".csv",), what="a table")
-        frame = read_table(data)
-        file = str(data)
-        if slab is None:
-            slab = label_column(frame)
-        elif slab not in frame.columns:
-            raise InputError(f"there is no column {slab!r} for the study labels", file=file,
-                             column="--slab", hint="the file has: " + ", ".join(map(str, frame.columns)))
-        if slab is not None:
-            unique_labels(frame[slab].astype(str), file=file, column=slab)
-        try:
-            conversions: object = ()
-            if prepare:
-                frame, conv_log = prepare_continuous(frame, method=median_method)
-                conversions = conv_log
-            kwargs: dict[str, object] = {}
-            if ri is not None:
-                if "ri" in frame.columns:
-                    raise InputError("--ri was given but the data has an ri column",
-                                     file=file, column="ri", hint="drop one of them")
-                kwargs["ri"] = ri
-            eff = escalc(measure.upper(), data=frame, slab=slab, vtype=vtype, add=add, to=to,
-                         drop00=drop00, conversions=conversions, **kwargs)
-        except InputError as exc:
-            raise option_error(exc, _OPTIONS, file=file, columns=frame.columns) from None
-        result = eff.to_frame()
-        if out is None:
-            typer.echo(result.to_csv(index=False), nl=False)
-        else:
-            with atomic_output(out) as tmp:
-                result.to_csv(tmp, index=False)
-            typer.echo(f"wrote {eff.k} effect sizes ({eff.measure}) to {out}", err=True)
-        if log is not None:
-            with atomic_output(log, option="--log") as tmp:
-                eff.conversions_frame().to_csv(tmp, index=False)
-        elif eff.conversions:
-            typer.echo(f"{len(eff.conversions)} conversion(s) applied; use --log FILE to keep "
-                       "the record", err=True)
+        with report_warnings():
+            frame = read_table(data)
+            file = str(data)
+            if slab is None:
+                slab = label_column(frame)
+            elif slab not in frame.columns:
+                raise InputError(f"there is no column {slab!r} for the study labels", file=file,
+                                 column="--slab", hint="the file has: " + ", ".join(map(str, frame.columns)))
+            if slab is not None:
+                unique_labels(frame[slab].astype(str), file=file, column=slab)
+            try:
+                conversions: object = ()
+                if prepare:
+                    frame, conv_log = prepare_continuous(frame, method=median_method)
+                    conversions = conv_log
+                kwargs: dict[str, object] = {}
+                if ri is not None:
+                    if "ri" in frame.columns:
+                        raise InputError("--ri was given but the data has an ri column",
+                                         file=file, column="ri", hint="drop one of them")
+                    kwargs["ri"] = ri
+                eff = escalc(measure.upper(), data=frame, slab=slab, vtype=vtype, add=add, to=to,
+                             drop00=drop00, conversions=conversions, **kwargs)
+            except InputError as exc:
+                raise option_error(exc, _OPTIONS, file=file, columns=frame.columns) from None
+            result = eff.to_frame()
+            if out is None:
+                typer.echo(result.to_csv(index=False), nl=False)
+            else:
+                with atomic_output(out) as tmp:
+                    result.to_csv(tmp, index=False)
+                typer.echo(f"wrote {eff.k} effect sizes ({eff.measure}) to {out}", err=True)
+            if log is not None:
+                with atomic_output(log, option="--log") as tmp:
+                    eff.conversions_frame().to_csv(tmp, index=False)
+            elif eff.conversions:
+                typer.echo(f"{len(eff.conversions)} conversion(s) applied; use --log FILE to keep "
+                           "the record", err=True)
 
 
 #: escalc argument names -> the options of ``metareview effects`` that set them

@@ -102,41 +102,42 @@ def register(app: typer.Typer) -> None:
         pi: Annotated[str, typer.Option(help="Prediction interval: row, dashed or none.")] = "row",
         title: Annotated[str | None, typer.Option(help="Title above the plot.")] = None,
     ) -> None:
-        from metareview.cli.pool import OPTIONS, subgroup_error
+        from metareview.cli.pool import OPTIONS, report_warnings, subgroup_error
         from metareview.errors import InputError
         from metareview.io import atomic_output, option_error, require_columns
         from metareview.models import rma, subgroup_analysis
         from metareview.plots import forest_plot, save_figure
 
-        frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
-        extra = _split_list(columns)
-        require_columns(frame, extra, file=file)
-        cols = {c: frame[c].tolist() for c in extra} or None
-        flags = _flags(frame, flag_column, slab, file)
-        favours = None
-        if favours_left is not None or favours_right is not None:
-            favours = (favours_left or "", favours_right or "")
-        try:
-            if subgroup is None:
-                res: Any = rma(yi, vi, method=_methods(method), test=test, level=level, slab=slab, measure=meas)
-            else:
-                require_columns(frame, (subgroup,), file=file)
-                res = subgroup_analysis(yi, vi, frame[subgroup].tolist(), method=_methods(method), tau2=tau2_rule,
-                                        test=test, level=level, slab=slab, measure=meas)  # fmt: skip
-                if cols is not None:  # subgroup plots match extra columns by study label
-                    import pandas as pd
+        with report_warnings():
+            frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
+            extra = _split_list(columns)
+            require_columns(frame, extra, file=file)
+            cols = {c: frame[c].tolist() for c in extra} or None
+            flags = _flags(frame, flag_column, slab, file)
+            favours = None
+            if favours_left is not None or favours_right is not None:
+                favours = (favours_left or "", favours_right or "")
+            try:
+                if subgroup is None:
+                    res: Any = rma(yi, vi, method=_methods(method), test=test, level=level, slab=slab, measure=meas)
+                else:
+                    require_columns(frame, (subgroup,), file=file)
+                    res = subgroup_analysis(yi, vi, frame[subgroup].tolist(), method=_methods(method), tau2=tau2_rule,
+                                            test=test, level=level, slab=slab, measure=meas)  # fmt: skip
+                    if cols is not None:  # subgroup plots match extra columns by study label
+                        import pandas as pd
 
-                    labels = list(res.overall.slab)
-                    cols = pd.DataFrame(cols, index=labels)  # type: ignore[assignment]
-            fig = forest_plot(res, style=style, columns=cols, flags=flags, favours=favours,
-                              pi=None if pi.lower() == "none" else pi.lower(), title=title)  # fmt: skip
-        except InputError as exc:
-            if subgroup is not None:
-                exc = subgroup_error(exc, subgroup)
-            raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
-        with atomic_output(out) as tmp:
-            save_figure(fig, tmp)
-        typer.echo(f"wrote {out}")
+                        labels = list(res.overall.slab)
+                        cols = pd.DataFrame(cols, index=labels)  # type: ignore[assignment]
+                fig = forest_plot(res, style=style, columns=cols, flags=flags, favours=favours,
+                                  pi=None if pi.lower() == "none" else pi.lower(), title=title)  # fmt: skip
+            except InputError as exc:
+                if subgroup is not None:
+                    exc = subgroup_error(exc, subgroup)
+                raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
+            with atomic_output(out) as tmp:
+                save_figure(fig, tmp)
+            typer.echo(f"wrote {out}")
 
     @plot_app.command(help="Contour-enhanced funnel plot (optionally with trim-and-fill)." + EXAMPLES)
     def funnel(
@@ -151,25 +152,26 @@ def register(app: typer.Typer) -> None:
         contours: Annotated[bool, typer.Option(help="Shade significance contours (p 0.10, 0.05, 0.01).")] = True,
         trimfill: Annotated[bool, typer.Option(help="Add the studies imputed by trim-and-fill (open circles).")] = False,
     ) -> None:
-        from metareview.cli.pool import OPTIONS
+        from metareview.cli.pool import OPTIONS, report_warnings
         from metareview.errors import InputError
         from metareview.io import atomic_output, option_error
         from metareview.models import rma
         from metareview.plots import funnel_plot, save_figure
 
-        frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
-        try:
-            res = rma(yi, vi, method=_methods(method), test=test, level=level, slab=slab, measure=meas)
-            tf = None
-            if trimfill:
-                from metareview.bias import trim_and_fill
+        with report_warnings():
+            frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
+            try:
+                res = rma(yi, vi, method=_methods(method), test=test, level=level, slab=slab, measure=meas)
+                tf = None
+                if trimfill:
+                    from metareview.bias import trim_and_fill
 
-                tf = trim_and_fill(res)
-            fig = funnel_plot(res, style=style, contours=(0.10, 0.05, 0.01) if contours else None, trimfill=tf)
-        except InputError as exc:
-            raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
-        with atomic_output(out) as tmp:
-            save_figure(fig, tmp)
-        typer.echo(f"wrote {out}")
+                    tf = trim_and_fill(res)
+                fig = funnel_plot(res, style=style, contours=(0.10, 0.05, 0.01) if contours else None, trimfill=tf)
+            except InputError as exc:
+                raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
+            with atomic_output(out) as tmp:
+                save_figure(fig, tmp)
+            typer.echo(f"wrote {out}")
 
     app.add_typer(plot_app, name="plot")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,45 +116,46 @@ def register(app: typer.Typer) -> None:
         from metareview.io import option_error, read_table, require_columns
         from metareview.models import rma, subgroup_analysis
 
-        file = str(data)
-        frame = read_table(data)
-        if method.upper() == "GLMM":
-            out = _pool_glmm(frame, file=file, level=level)
+        with report_warnings():
+            file = str(data)
+            frame = read_table(data)
+            if method.upper() == "GLMM":
+                out = _pool_glmm(frame, file=file, level=level)
+                if as_json:
+                    typer.echo(json.dumps(_clean(out), indent=2))
+                else:
+                    _print_glmm(out, file)
+                return
+            yi, vi, slab, meas = compute_effects(frame, measure=measure, file=file, ri=ri)
+            methods = [m.strip() for m in method.split(",") if m.strip()]
+            meth: str | list[str] = methods[0] if len(methods) == 1 else methods
+            try:
+                if subgroup is None:
+                    res = rma(yi, vi, method=meth, test=test, level=level, slab=slab, measure=meas)
+                    out = {"schema": POOL_SCHEMA, **res.to_dict(), "studies": _study_rows(res)}
+                    sg = None
+                else:
+                    require_columns(frame, (subgroup,), file=file)
+                    sg = subgroup_analysis(yi, vi, frame[subgroup].tolist(), method=meth, tau2=tau2_rule,
+                                           test=test, level=level, slab=slab, measure=meas)  # fmt: skip
+                    res = sg.overall
+                    out = {
+                        "schema": POOL_SCHEMA, **res.to_dict(), "studies": _study_rows(res),
+                        "subgroups": {lvl: {**f.to_dict(), "studies": _study_rows(f)} for lvl, f in sg.fits.items()},
+                        "Q_between": sg.Q_between, "df_between": sg.df_between, "p_between": sg.p_between,
+                        "tau2_rule": tau2_rule,
+                    }  # fmt: skip
+                out.update(_follow_ups(res, frame, file=file, leave_one_out=leave_one_out, influence=influence,
+                                       bias=bias, cumulative=cumulative))  # fmt: skip
+            except InputError as exc:
+                if subgroup is not None:
+                    exc = subgroup_error(exc, subgroup)
+                raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
             if as_json:
                 typer.echo(json.dumps(_clean(out), indent=2))
-            else:
-                _print_glmm(out, file)
-            return
-        yi, vi, slab, meas = compute_effects(frame, measure=measure, file=file, ri=ri)
-        methods = [m.strip() for m in method.split(",") if m.strip()]
-        meth: str | list[str] = methods[0] if len(methods) == 1 else methods
-        try:
-            if subgroup is None:
-                res = rma(yi, vi, method=meth, test=test, level=level, slab=slab, measure=meas)
-                out = {"schema": POOL_SCHEMA, **res.to_dict(), "studies": _study_rows(res)}
-                sg = None
-            else:
-                require_columns(frame, (subgroup,), file=file)
-                sg = subgroup_analysis(yi, vi, frame[subgroup].tolist(), method=meth, tau2=tau2_rule,
-                                       test=test, level=level, slab=slab, measure=meas)  # fmt: skip
-                res = sg.overall
-                out = {
-                    "schema": POOL_SCHEMA, **res.to_dict(), "studies": _study_rows(res),
-                    "subgroups": {lvl: {**f.to_dict(), "studies": _study_rows(f)} for lvl, f in sg.fits.items()},
-                    "Q_between": sg.Q_between, "df_between": sg.df_between, "p_between": sg.p_between,
-                    "tau2_rule": tau2_rule,
-                }  # fmt: skip
-            out.update(_follow_ups(res, frame, file=file, leave_one_out=leave_one_out, influence=influence,
-                                   bias=bias, cumulative=cumulative))  # fmt: skip
-        except InputError as exc:
-            if subgroup is not None:
-                exc = subgroup_error(exc, subgroup)
-            raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
-        if as_json:
-            typer.echo(json.dumps(_clean(out), indent=2))
-            return
-        _print_human(res, sg, file)
-        _print_follow_ups(out)
+                return
+            _print_human(res, sg, file)
+            _print_follow_ups(out)
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -169,15 +172,16 @@ def _follow_ups(res: Any, frame: Any, *, file: str, leave_one_out: bool, influen
     if leave_one_out:
         from metareview.diagnostics import leave_one_out as loo
 
-        out["leave_one_out"] = _records(loo(res).to_frame())
+        out["leave_one_out"] = _or_not_applicable(lambda: _records(loo(res).to_frame()))
     if influence:
         from metareview.diagnostics import influence as infl
 
-        out["influence"] = _records(infl(res).to_frame())
+        out["influence"] = _or_not_applicable(lambda: _records(infl(res).to_frame()))
     if cumulative is not None:
         from metareview.diagnostics import cumulative as cum
 
-        out["cumulative"] = _records(cum(res, order=sort_key(frame, cumulative, file=file)).to_frame())
+        order = sort_key(frame, cumulative, file=file)
+        out["cumulative"] = _or_not_applicable(lambda: _records(cum(res, order=order).to_frame()))
     if bias:
         from metareview.bias import fail_safe_n, ranktest, regtest, trim_and_fill
 
@@ -189,6 +193,36 @@ def _follow_ups(res: Any, frame: Any, *, file: str, leave_one_out: bool, influen
             except NotApplicableError as exc:
                 out[key] = {"not_applicable": str(exc)}
     return out
+
+
+def _or_not_applicable(fn: Any) -> Any:
+    """*fn*'s result, or ``{"not_applicable": reason}`` when the method cannot apply to this
+    fit (docs/pool-json.md): the pooled result is still printed."""
+    from metareview.errors import NotApplicableError
+
+    try:
+        return fn()
+    except NotApplicableError as exc:
+        return {"not_applicable": str(exc)}
+
+
+@contextmanager
+def report_warnings() -> Iterator[None]:
+    """Show each warning raised inside the block as one line ``warning: ...`` on stderr
+    (once per distinct message), not as Python's two-line warning with a source line."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            seen: set[str] = set()
+            for w in caught:
+                text = str(w.message)
+                if text not in seen:
+                    seen.add(text)
+                    typer.echo(f"warning: {text}", err=True)
 
 
 def sort_key(frame: Any, column: str, *, file: str) -> Any:
@@ -277,7 +311,11 @@ def _print_follow_ups(out: dict[str, Any]) -> None:
                 con.print(f"Fail-safe N (Rosenthal): {val['fsnum']:.0f}")
     for key in ("leave_one_out", "influence", "cumulative"):
         if key in out:
-            con.print(f"{key.replace('_', '-')}: {len(out[key])} rows (use --json for the table)")
+            name = key.replace("_", "-")
+            if isinstance(out[key], dict):
+                con.print(f"{name}: not applicable ({out[key]['not_applicable']})")
+            else:
+                con.print(f"{name}: {len(out[key])} rows (use --json for the table)")
 
 
 def _num(value: float, digits: int) -> str:
