@@ -333,3 +333,18 @@ def test_one_study_warns_in_one_line_and_follow_ups_say_not_applicable(tmp_path,
     assert set(out["influence"]) == {"not_applicable"}
     main(["plot", "forest", str(f), "--out", str(tmp_path / "k1.png")])
     assert capsys.readouterr().err.startswith("warning: k = 1: tau^2 cannot be estimated")
+
+
+def test_read_only_output_folder_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    import os
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == folder else real_access(p, mode))
+    target = folder / "e.csv"
+    assert _fail(["effects", str(BCG), "-m", "RR", "--out", str(target)], capsys) == (
+        f"error: {target}, column --out: the folder '{folder}' is not writable "
+        "(write somewhere you have permission to)\n"
+    )
+    assert list(folder.iterdir()) == []
