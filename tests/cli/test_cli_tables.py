@@ -348,3 +348,16 @@ def test_read_only_output_folder_is_refused_before_any_work(tmp_path, capsys, mo
         "(write somewhere you have permission to)\n"
     )
     assert list(folder.iterdir()) == []
+
+
+def test_brackets_in_names_and_labels_are_printed_as_written(tmp_path, capsys):
+    f = tmp_path / "trial[bold].csv"
+    f.write_text("study,yi,vi\n[red]A,0.1,0.02\nB [x],0.3,0.05\n")
+    main(["pool", str(f)])
+    out = capsys.readouterr().out
+    assert f"{f}: 2 studies, yi/vi" in out
+    assert "[red]A" in out and "B [x]" in out
+    # the summary is one line, not wrapped at the terminal width; by hand (tau^2 = 0 here):
+    # estimate (50*0.1 + 20*0.3)/70 = 0.1571, se 1/sqrt(70) = 0.1195, p = 2*(1 - Phi(1.3148)) = 0.1886
+    assert any(line.startswith("Random-effects model (REML, test z): estimate") and line.endswith(
+        "p 0.1886") for line in out.splitlines())

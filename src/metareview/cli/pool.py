@@ -284,7 +284,7 @@ def _print_glmm(out: dict[str, Any], file: str) -> None:
     from rich.console import Console
 
     pr = out["proportion"]
-    Console().print(
+    Console(markup=False, soft_wrap=True).print(
         f"{file}: {out['k']} studies, binomial-normal model (ML, nAGQ {out['nAGQ']}): pooled proportion "
         f"{pr['estimate']:.4f} [{pr['ci_lb']:.4f}, {pr['ci_ub']:.4f}], prediction interval "
         f"[{pr['pi_lb']:.4f}, {pr['pi_ub']:.4f}]; tau^2 (logit) {out['tau2']:.4f}, I^2 {out['I2']:.1f}%"
@@ -294,7 +294,7 @@ def _print_glmm(out: dict[str, Any], file: str) -> None:
 def _print_follow_ups(out: dict[str, Any]) -> None:
     from rich.console import Console
 
-    con = Console()
+    con = Console(markup=False, soft_wrap=True)
     for key in ("egger", "begg", "trim_and_fill", "fail_safe_n"):
         if key in out:
             val = out[key]
@@ -329,7 +329,7 @@ def _print_human(res: Any, sg: Any, file: str) -> None:
 
     from metareview.models import predict
 
-    con = Console()
+    con = Console(markup=False, soft_wrap=True)
     t = Table(title=f"{file}: {res.k} studies, {res.measure or 'yi/vi'}", show_lines=False)
     for col in ("study", "yi", "vi", "weight %"):
         t.add_column(col, justify="right" if col != "study" else "left")

@@ -93,14 +93,14 @@ def register(app: typer.Typer) -> None:
                 records_to_frame(all_records).to_csv(tmp, index=False, encoding="utf-8")
             else:
                 _write_json(all_records, tmp)
-        console = Console()
+        console = Console(markup=False)
         table = Table(title=f"{len(all_records)} records from {len(results)} file(s) -> {out}")
         for col in ("file", "format", "encoding", "records", "warnings"):
             table.add_column(col, justify="right" if col in ("records", "warnings") else "left")
         for res in results:
             table.add_row(Path(res.file).name, res.format, res.encoding, str(len(res.records)), str(len(res.warnings)))
         console.print(table)
-        err = Console(stderr=True)
+        err = Console(stderr=True, markup=False, soft_wrap=True)
         for res in results:
             for w in res.warnings:
                 err.print(f"warning: {w}", markup=False, highlight=False)

@@ -74,7 +74,7 @@ def _table(title: str, rows: list[tuple[str, Any]]) -> None:
     table.add_column("n", justify="right")
     for item, value in rows:
         table.add_row(str(item), f"{value:,}" if isinstance(value, int) else str(value))
-    Console(soft_wrap=True).print(table)
+    Console(soft_wrap=True, markup=False).print(table)
 
 
 def _open(db: str, name: str | None) -> Any:
