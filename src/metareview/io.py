@@ -159,11 +159,16 @@ def unique_labels(labels: Iterable[str], *, file: str | None = None, column: str
 
 
 def check_output(path: str | Path, *, option: str = "--out", suffixes: Iterable[str] | None = None,
-                 what: str = "file") -> Path:
+                 what: str = "file", inputs: Iterable[str | Path] = ()) -> Path:
     """Check, before any work, that *path* can be written: a known extension, not a folder,
-    inside a folder that exists. Returns it as a Path."""
+    inside a folder that exists, and not one of the *inputs* (which it would overwrite).
+    Returns it as a Path."""
     p = Path(path)
     allowed = tuple(suffixes) if suffixes is not None else None
+    for source in inputs:
+        if Path(source).exists() and p.exists() and p.resolve() == Path(source).resolve():
+            raise InputError("is also the input file: writing it would destroy the data",
+                             file=str(p), column=option, hint="choose another output name")
     if p.is_dir():
         raise InputError("is a folder", file=str(p), column=option,
                          hint=f"give a file name inside it, e.g. {p / ('out' + allowed[0])}" if allowed else "give a file name inside it")

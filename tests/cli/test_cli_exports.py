@@ -120,3 +120,13 @@ def test_dedup_reads_a_semicolon_csv(tmp_path, capsys):
         "3 records from 1 file(s): 1 duplicate clusters, 1 duplicates removed, 2 kept, "
         "0 pairs for review"
     )
+
+
+def test_records_out_over_an_input_is_refused(tmp_path, capsys):
+    f = tmp_path / "scopus.csv"
+    f.write_bytes((EXPORTS / "litstudy__scopus.csv").read_bytes())
+    assert _fail(["records", str(f), "--out", str(f)], capsys) == (
+        f"error: {f}, column --out: is also the input file: writing it would destroy the data "
+        "(choose another output name)\n"
+    )
+    assert f.read_bytes() == (EXPORTS / "litstudy__scopus.csv").read_bytes()

@@ -361,3 +361,14 @@ def test_brackets_in_names_and_labels_are_printed_as_written(tmp_path, capsys):
     # estimate (50*0.1 + 20*0.3)/70 = 0.1571, se 1/sqrt(70) = 0.1195, p = 2*(1 - Phi(1.3148)) = 0.1886
     assert any(line.startswith("Random-effects model (REML, test z): estimate") and line.endswith(
         "p 0.1886") for line in out.splitlines())
+
+
+def test_output_over_the_input_is_refused(tmp_path, capsys):
+    f = tmp_path / "trials.csv"
+    f.write_bytes(BCG.read_bytes())
+    for option in ("--out", "--log"):
+        assert _fail(["effects", str(f), "-m", "RR", option, str(f)], capsys) == (
+            f"error: {f}, column {option}: is also the input file: writing it would destroy the data "
+            "(choose another output name)\n"
+        )
+    assert f.read_bytes() == BCG.read_bytes()

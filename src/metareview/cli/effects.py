@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
 
         for path, option in ((out, "--out"), (log, "--log")):  # before any work
             if path is not None:
-                check_output(path, option=option, suffixes=(".csv",), what="a table")
+                check_output(path, option=option, suffixes=(".csv",), what="a table", inputs=(data,))
         with report_warnings():
             frame = read_table(data)
             file = str(data)

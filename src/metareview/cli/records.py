@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
 
         from metareview.io import atomic_output, check_output
 
-        check_output(out, suffixes=(".csv", ".json"), what="records")
+        check_output(out, suffixes=(".csv", ".json"), what="records", inputs=files)
         suffix = out.suffix.lower()
         if format is not None and format not in FORMATS:
             raise InputError(
