@@ -167,3 +167,9 @@ def test_progress_callback_counts_chunks() -> None:
     pool_groups(pd.read_csv(LONG), by=["outcome", "population"], chunk_size=3,
                 progress=lambda d, t: seen.append((d, t)))  # fmt: skip
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_rich_progress_bar_does_not_change_results() -> None:
+    frame = pd.read_csv(LONG)
+    got = pool_groups(frame, by=["outcome", "population"], chunk_size=2, progress=True)
+    _compare(got, _expected("REML", "z"))
