@@ -1,14 +1,22 @@
-"""The PRISMA 2020 flow diagram and the analysis page, computed live from the store."""
+"""The PRISMA 2020 flow diagram and the analysis pages, computed live from the store.
+
+``/p/{pid}/analysis`` pools the extracted effect sizes directly; ``/p/{pid}/analysis/plan``
+runs an analysis plan (pasted, uploaded, or generated from the extraction forms) with the
+machinery of ``metareview analyze`` (:mod:`metareview.web.plan_run`) and shows the report's
+tables and forest plots, with report.html and results.json to download.
+"""
 
 from __future__ import annotations
 
 import io
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from metareview.errors import MetaReviewError
 from metareview.web.app import render
@@ -118,3 +126,99 @@ def analysis_csv(ctx: ProjectContext = Depends(project_context)) -> Response:
     table.to_csv(buf, index=False)
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="project-{ctx.project_id}-extraction.csv"'})
+
+
+# --- the analysis plan: the machinery of `metareview analyze`, on this project's store ------
+
+#: largest plan file accepted (a plan is a few kilobytes of TOML)
+PLAN_LIMIT = 256 * 1024
+
+
+def _report_dir(ctx: ProjectContext) -> Any:
+    return ctx.request.app.state.settings.upload_dir / "reports" / f"project-{ctx.project_id}"
+
+
+def _generated(ctx: ProjectContext) -> tuple[str, list[str]]:
+    from metareview.web.plan_run import extracted_outcomes, generated_plan_text
+    from metareview.web.store import forms_latest
+
+    forms = {o: f["schema"] for o, f in forms_latest(ctx.engine, ctx.project_id).items()}
+    return generated_plan_text(forms, title=ctx.project_name,
+                               reviewer=ctx.username if ctx.is_lead else None,
+                               with_data=extracted_outcomes(ctx.engine, ctx.project_id))
+
+
+def _plan_page(ctx: ProjectContext, *, text: str, notes: list[str], run: Any = None,
+               error: str | None = None, status: int = 200) -> Response:
+    from metareview.web.plan_view import run_view
+
+    view = run_view(run) if run is not None else None
+    done = (_report_dir(ctx) / "results.json").is_file()
+    return render(ctx.request, "analysis_plan.html", status_code=status, **ctx.template(
+        plan_text=text, notes=notes, view=view, error=error, has_report=done))
+
+
+@router.get("/p/{pid}/analysis/plan")
+def analysis_plan(ctx: ProjectContext = Depends(project_context)) -> Response:
+    last = _report_dir(ctx) / "plan.toml"
+    text, notes = _generated(ctx)
+    if last.is_file():
+        text = last.read_text(encoding="utf-8")
+    return _plan_page(ctx, text=text, notes=notes)
+
+
+@router.post("/p/{pid}/analysis/plan")
+async def run_analysis_plan(ctx: ProjectContext = Depends(project_context),
+                            plan_text: str = Form(""), use: str = Form("text"),
+                            plan_file: UploadFile | None = File(None)) -> Response:
+    """Run a plan (pasted, uploaded, or generated from the forms); lead only."""
+    from metareview.web.plan_run import run_web_plan
+
+    ctx.require_lead()
+    generated, notes = _generated(ctx)
+    name = "plan.toml"
+    if use == "generated":
+        text = generated
+    elif use == "upload":
+        if plan_file is None or not plan_file.filename:
+            return _plan_page(ctx, text=plan_text, notes=notes, status=400,
+                              error="choose a plan file (.toml) to upload")
+        raw = await plan_file.read(PLAN_LIMIT + 1)
+        if len(raw) > PLAN_LIMIT:
+            return _plan_page(ctx, text=plan_text, notes=notes, status=400,
+                              error=f"{plan_file.filename}: a plan is at most "
+                                    f"{PLAN_LIMIT // 1024} KB")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _plan_page(ctx, text=plan_text, notes=notes, status=400,
+                              error=f"{plan_file.filename}: not UTF-8 text; save the plan as "
+                                    "UTF-8")
+        name = Path(plan_file.filename).name
+    else:
+        text = plan_text
+    try:  # the run fits models and draws figures: off the event loop
+        run = await run_in_threadpool(
+            run_web_plan, text, store_url=ctx.request.app.state.settings.db,
+            project=ctx.project_name, out_dir=_report_dir(ctx), file=name)
+    except MetaReviewError as exc:
+        return _plan_page(ctx, text=text, notes=notes, error=str(exc), status=400)
+    return _plan_page(ctx, text=text, notes=notes, run=run)
+
+
+@router.get("/p/{pid}/analysis/report.html")
+def analysis_report_html(ctx: ProjectContext = Depends(project_context)) -> Response:
+    return _report_file(ctx, "report.html", "text/html; charset=utf-8")
+
+
+@router.get("/p/{pid}/analysis/results.json")
+def analysis_results_json(ctx: ProjectContext = Depends(project_context)) -> Response:
+    return _report_file(ctx, "results.json", "application/json")
+
+
+def _report_file(ctx: ProjectContext, name: str, media_type: str) -> Response:
+    path = _report_dir(ctx) / name
+    if not path.is_file():
+        raise HTTPException(404, "no analysis has been run for this project yet")
+    return Response(path.read_bytes(), media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="project-{ctx.project_id}-{name}"'})
