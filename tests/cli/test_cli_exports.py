@@ -130,3 +130,13 @@ def test_records_out_over_an_input_is_refused(tmp_path, capsys):
         "(choose another output name)\n"
     )
     assert f.read_bytes() == (EXPORTS / "litstudy__scopus.csv").read_bytes()
+
+
+def test_dedup_never_overwrites_an_input_named_like_its_outputs(tmp_path, capsys):
+    f = tmp_path / "kept.csv"
+    f.write_text("title\nA study\nA study\n")
+    assert _fail(["dedup", str(f), "--out", str(tmp_path)], capsys) == (
+        f"error: {f}, column --out: is an input, and --out would overwrite it with the results "
+        "(write the results to another folder)\n"
+    )
+    assert f.read_text() == "title\nA study\nA study\n"

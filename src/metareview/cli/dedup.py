@@ -194,6 +194,11 @@ def _run(files: list[Path], out: Path, id_column: str | None, threshold: float,
         twice = next(p for i, p in enumerate(files) if resolved[i] in resolved[:i])
         raise InputError("the same file is given twice", file=str(twice),
                          hint="list each file once, or every record is its own duplicate")
+    outputs = {(out / n).resolve() for n in ("kept.csv", "clusters.csv", "pairs_for_review.csv")}
+    clash = next((p for p, r in zip(files, resolved, strict=True) if r in outputs), None)
+    if clash is not None:
+        raise InputError("is an input, and --out would overwrite it with the results", file=str(clash),
+                         column="--out", hint="write the results to another folder")
     data = _load(files, id_column, encoding)
     result = find_duplicates(data, id_column=KEY, threshold=threshold,
                              file=str(files[0]) if len(files) == 1 else None)
