@@ -99,3 +99,38 @@ def test_not_applicable():
         one = rma([0.2], [0.1])
     with pytest.raises(NotApplicableError, match="at least 3"):
         regtest(one)
+
+
+@pytest.mark.parametrize("name", list(FIX["pet_peese"]))
+def test_pet_peese_matches_r_lm(name):
+    """PET and PEESE are weighted lm() fits in R (calls stored in bias.json)."""
+    from metareview.bias import pet_peese
+
+    d = FIX["pet_peese"][name]
+    res = pet_peese(rma(d["yi"], d["vi"], method="EE"))
+    for key in ("pet_estimate", "pet_se", "peese_estimate", "peese_se"):
+        close(getattr(res, key), d[key])
+    for key in ("pet_pval", "peese_pval"):
+        close(getattr(res, key), d[key], "pvalue")
+    assert res.chosen == ("PEESE" if d["pet_pval"] < 0.05 else "PET")
+
+
+def test_peters_matches_r_lm():
+    from metareview.bias import peters_test
+
+    d = FIX["peters"]
+    res = peters_test(d["ai"], d["bi"], d["ci"], d["di"])
+    close(res.limit_estimate, d["intercept"])
+    close(res.zval, d["tval"])
+    close(res.pval, d["pval"], "pvalue")
+
+
+def test_funnel_contours_by_hand():
+    """Contour half-widths are z_{1-p/2} x se: 1.6449, 1.9600, 2.5758 at se = 1."""
+    from metareview.bias import funnel_data
+
+    case = CASES["bcg_RR/REML"]
+    fd = funnel_data(fit(case))
+    row = fd.contours.groupby("level").apply(lambda g: (g["upper"] / g["sei"]).iloc[-1], include_groups=False)
+    np.testing.assert_allclose(row.to_numpy(), [1.6448536269514722, 1.959963984540054, 2.5758293035489004], rtol=1e-12)
+    assert fd.estimate == pytest.approx(fit(case).estimate)

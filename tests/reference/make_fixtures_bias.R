@@ -54,6 +54,28 @@ for (name in names(sets)) {
   }
   out$fsn[[name]] <- list(yi = num(d$yi), vi = num(d$vi), results = f)
 }
+# PET-PEESE (Stanley & Doucouliagos 2014) and Peters' test (Peters et al. 2006) with plain lm()
+pet <- list()
+for (name in c("bcg_RR", "hackshaw", "normand_SMD", "molloy_ZCOR", "li2007_OR")) {
+  d <- sets[[name]]; d <- d[!is.na(d$yi), ]
+  f1 <- summary(lm(yi ~ sqrt(vi), weights = 1/vi, data = d))$coefficients
+  f2 <- summary(lm(yi ~ vi, weights = 1/vi, data = d))$coefficients
+  pet[[name]] <- list(yi = num(d$yi), vi = num(d$vi),
+    call_pet = "summary(lm(yi ~ sqrt(vi), weights = 1/vi))", call_peese = "summary(lm(yi ~ vi, weights = 1/vi))",
+    pet_estimate = f1[1, 1], pet_se = f1[1, 2], pet_pval = f1[1, 4],
+    peese_estimate = f2[1, 1], peese_se = f2[1, 2], peese_pval = f2[1, 4])
+}
+out$pet_peese <- pet
+b <- dat.bcg
+zero <- with(b, tpos == 0 | tneg == 0 | cpos == 0 | cneg == 0)
+lor <- with(b, log((tpos + 0.5 * zero) * (cneg + 0.5 * zero) / ((tneg + 0.5 * zero) * (cpos + 0.5 * zero))))
+n <- with(b, tpos + tneg + cpos + cneg)
+w <- with(b, 1 / (1 / (tpos + cpos) + 1 / (tneg + cneg)))
+pf <- summary(lm(lor ~ I(1 / n), weights = w))$coefficients
+out$peters <- list(call = "summary(lm(log OR ~ I(1/n), weights = 1/(1/(a+c) + 1/(b+d)))) on dat.bcg",
+  ai = b$tpos, bi = b$tneg, ci = b$cpos, di = b$cneg,
+  intercept = pf[1, 1], slope = pf[2, 1], tval = pf[2, 3], pval = pf[2, 4])
+
 txt <- toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, null = "null", na = "null")
 writeLines(txt, "bias.json")
 cat("wrote bias.json with", length(out$cases), "cases\n")
