@@ -192,3 +192,28 @@ def test_outputs_checked_before_writing(capsys, tmp_path: Path) -> None:
     code, out, _ = run(capsys, "review", "export", "--records", str(tmp_path / "u.ris"), "--db", db)
     assert code == 0 and "records -> " in out
     assert (tmp_path / "u.ris").read_text(encoding="utf-8").count("ER  -") == 1
+
+
+def test_query_file_mistakes(capsys, tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    assert run(capsys, "review", "init", "--db", db, "--name", "R")[0] == 0
+    export = tmp_path / "x.ris"
+    export.write_text("TY  - JOUR\nTI  - A title\nER  - \n", encoding="utf-8")
+    latin = tmp_path / "query.txt"
+    latin.write_bytes("aspirin AND stroke\ncafé[tiab]\n".encode("cp1252"))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    expected = {
+        latin: f"error: {latin}, line 2, column --query-file: is not UTF-8 text (byte 0xe9) "
+               "(save the search strategy as UTF-8 text)\n",
+        empty: f"error: {empty}, column --query-file: is empty (paste the search strategy as run "
+               "into it, or leave --query-file out)\n",
+        tmp_path: f"error: {tmp_path}, column --query-file: is a folder, not a text file "
+                  "(give the text file holding the search strategy)\n",
+    }
+    for path, message in expected.items():
+        code, _, err = run(capsys, "review", "import", str(export), "--database", "Embase",
+                           "--date", "2024-01-31", "--query-file", str(path), "--db", db)
+        assert (code, err) == (2, message)
+    with ReviewProject.open(db) as project:  # nothing was imported
+        assert project.status().to_frame().set_index("item").loc["searches", "n"] == 0

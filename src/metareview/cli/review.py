@@ -98,6 +98,26 @@ def init(
         _table(f"Created project {p.name!r}", [("store", p.url), ("project id", p.project_id)])
 
 
+def _read_query(path: Path) -> str:
+    """The search strategy in *path*: UTF-8 text, not empty."""
+    if path.is_dir():
+        raise InputError("is a folder, not a text file", file=str(path), column="--query-file",
+                         hint="give the text file holding the search strategy")
+    if not path.is_file():
+        raise InputError("no such file", file=str(path), column="--query-file", hint="check the path")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})", file=str(path),
+                         line=raw[: exc.start].count(b"\n") + 1, column="--query-file",
+                         hint="save the search strategy as UTF-8 text") from None
+    if not text.strip():
+        raise InputError("is empty", file=str(path), column="--query-file",
+                         hint="paste the search strategy as run into it, or leave --query-file out")
+    return text
+
+
 def import_(
     file: Path = typer.Argument(..., metavar="FILE", help="The database export to import."),
     database: str = typer.Option(..., "--database", help="Database searched, e.g. Embase."),
@@ -119,9 +139,7 @@ def import_(
         raise InputError("give the search strategy once", column="--query",
                          hint="use --query or --query-file, not both")
     if query_file is not None:
-        if not query_file.is_file():
-            raise InputError("no such file", file=str(query_file), column="--query-file")
-        query = query_file.read_text(encoding="utf-8")
+        query = _read_query(query_file)
     with _open(db, name) as project:
         summary = project.import_file(
             file, database=database, date=date, query=query, format=format, encoding=encoding,
