@@ -372,3 +372,18 @@ def test_output_over_the_input_is_refused(tmp_path, capsys):
             "(choose another output name)\n"
         )
     assert f.read_bytes() == BCG.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [(["--subgroup", "grp"], "--subgroup"), (["--leave-one-out"], "--leave-one-out"),
+     (["--bias"], "--bias"), (["--test", "knha"], "--test"), (["--measure", "OR"], "--measure")],
+)
+def test_glmm_refuses_options_it_would_ignore(tmp_path, capsys, args, option):
+    f = tmp_path / "props.csv"
+    f.write_text("study,xi,ni,grp\nA,5,50,a\nB,10,80,a\nC,3,40,b\n")
+    assert _fail(["pool", str(f), "--method", "GLMM", *args], capsys) == (
+        f"error: column {option}: {option} is not available with --method GLMM (the binomial-normal "
+        "model pools proportions (logit) from xi and ni; drop the option, or use --measure PLO with "
+        "another method)\n"
+    )

@@ -120,6 +120,16 @@ def register(app: typer.Typer) -> None:
             file = str(data)
             frame = read_table(data)
             if method.upper() == "GLMM":
+                unused = [name for name, given in (
+                    ("--subgroup", subgroup is not None), ("--leave-one-out", leave_one_out),
+                    ("--influence", influence), ("--bias", bias), ("--cumulative", cumulative is not None),
+                    ("--test", test != "z"), ("--ri", ri is not None),
+                    ("--measure", measure is not None and measure.upper() != "PLO"),
+                ) if given]  # fmt: skip
+                if unused:
+                    raise InputError(f"{unused[0]} is not available with --method GLMM", column=unused[0],
+                                     hint="the binomial-normal model pools proportions (logit) from xi "
+                                     "and ni; drop the option, or use --measure PLO with another method")  # fmt: skip
                 out = _pool_glmm(frame, file=file, level=level)
                 if as_json:
                     typer.echo(json.dumps(_clean(out), indent=2))
