@@ -387,3 +387,14 @@ def test_glmm_refuses_options_it_would_ignore(tmp_path, capsys, args, option):
         "model pools proportions (logit) from xi and ni; drop the option, or use --measure PLO with "
         "another method)\n"
     )
+
+
+def test_tau2_without_subgroup_is_refused(tmp_path, capsys):
+    for argv in (["pool", str(BCG), "-m", "RR", "--tau2", "common"],
+                 ["plot", "forest", str(BCG), "-m", "RR", "--tau2", "common", "--out", str(tmp_path / "f.png")]):
+        assert _fail(argv, capsys) == (
+            "error: column --tau2: --tau2 only applies with --subgroup (add --subgroup COLUMN, or drop --tau2)\n"
+        )
+    assert _fail(["pool", str(BCG), "-m", "RR", "--subgroup", "alloc", "--tau2", "both"], capsys) == (
+        "error: column --tau2: tau2 must be 'separate' or 'common', got 'both'\n"
+    )

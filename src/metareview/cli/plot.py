@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         test: _Test = "z",
         level: _Level = 95.0,
         subgroup: Annotated[str | None, typer.Option(help="Column naming each study's subgroup.")] = None,
-        tau2_rule: Annotated[str, typer.Option("--tau2", help="With --subgroup: 'separate' or 'common' tau^2.")] = "separate",
+        tau2_given: Annotated[str | None, typer.Option("--tau2", help="With --subgroup: 'separate' (default) or 'common' tau^2.")] = None,
         ri: _Ri = None,
         style: _Style = "default",
         columns: Annotated[str | None, typer.Option(help="Comma list of columns of the file to show beside the labels (e.g. n1i,n2i).")] = None,
@@ -108,6 +108,10 @@ def register(app: typer.Typer) -> None:
         from metareview.models import rma, subgroup_analysis
         from metareview.plots import forest_plot, save_figure
 
+        if tau2_given is not None and subgroup is None:
+            raise InputError("--tau2 only applies with --subgroup", column="--tau2",
+                             hint="add --subgroup COLUMN, or drop --tau2")
+        tau2_rule = tau2_given or "separate"
         with report_warnings():
             frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
             extra = _split_list(columns)

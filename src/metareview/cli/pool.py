@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         test: Annotated[str, typer.Option(help="z, t or knha (Hartung-Knapp).")] = "z",
         level: Annotated[float, typer.Option(help="Confidence level in percent.")] = 95.0,
         subgroup: Annotated[str | None, typer.Option(help="Column naming each study's subgroup.")] = None,
-        tau2_rule: Annotated[str, typer.Option("--tau2", help="With --subgroup: 'separate' or 'common' tau^2.")] = "separate",
+        tau2_given: Annotated[str | None, typer.Option("--tau2", help="With --subgroup: 'separate' (default) or 'common' tau^2.")] = None,
         ri: Annotated[float | None, typer.Option(help="Assumed pre-post correlation for SMCR/SMCC when the file has no ri column.")] = None,
         leave_one_out: Annotated[bool, typer.Option("--leave-one-out", help="Refit with each study left out.")] = False,
         influence: Annotated[bool, typer.Option("--influence", help="Influence diagnostics (metafor's influence()).")] = False,
@@ -116,6 +116,10 @@ def register(app: typer.Typer) -> None:
         from metareview.io import option_error, read_table, require_columns
         from metareview.models import rma, subgroup_analysis
 
+        if tau2_given is not None and subgroup is None:
+            raise InputError("--tau2 only applies with --subgroup", column="--tau2",
+                             hint="add --subgroup COLUMN, or drop --tau2")
+        tau2_rule = tau2_given or "separate"
         with report_warnings():
             file = str(data)
             frame = read_table(data)
