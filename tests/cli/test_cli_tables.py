@@ -398,3 +398,10 @@ def test_tau2_without_subgroup_is_refused(tmp_path, capsys):
     assert _fail(["pool", str(BCG), "-m", "RR", "--subgroup", "alloc", "--tau2", "both"], capsys) == (
         "error: column --tau2: tau2 must be 'separate' or 'common', got 'both'\n"
     )
+
+
+def test_median_method_without_prepare_is_refused(capsys):
+    assert _fail(["effects", str(BCG), "-m", "RR", "--median-method", "wan"], capsys) == (
+        "error: column --median-method: --median-method only applies with --prepare (add --prepare "
+        "to convert medians and IQRs/ranges, or drop --median-method)\n"
+    )

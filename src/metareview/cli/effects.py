@@ -56,8 +56,8 @@ def register(app: typer.Typer) -> None:
         prepare: bool = typer.Option(False, "--prepare",
                                      help="First derive missing means/SDs from SE, CI, "
                                           "median/IQR/range columns (prepare_continuous)."),
-        median_method: str = typer.Option("luo_wan", "--median-method",
-                                          help="luo_wan, wan or shi (with --prepare)."),
+        median_method: Optional[str] = typer.Option(None, "--median-method",  # noqa: UP007
+                                                    help="luo_wan (default), wan or shi (with --prepare)."),
         log: Optional[Path] = typer.Option(None, "--log",  # noqa: UP007
                                            help="Write the record of conversions here (CSV)."),
     ) -> None:
@@ -77,6 +77,9 @@ def register(app: typer.Typer) -> None:
             unique_labels,
         )
 
+        if median_method is not None and not prepare:
+            raise InputError("--median-method only applies with --prepare", column="--median-method",
+                             hint="add --prepare to convert medians and IQRs/ranges, or drop --median-method")
         for path, option in ((out, "--out"), (log, "--log")):  # before any work
             if path is not None:
                 check_output(path, option=option, suffixes=(".csv",), what="a table", inputs=(data,))
@@ -93,7 +96,7 @@ def register(app: typer.Typer) -> None:
             try:
                 conversions: object = ()
                 if prepare:
-                    frame, conv_log = prepare_continuous(frame, method=median_method)
+                    frame, conv_log = prepare_continuous(frame, method=median_method or "luo_wan")
                     conversions = conv_log
                 kwargs: dict[str, object] = {}
                 if ri is not None:
