@@ -140,3 +140,12 @@ def test_dedup_never_overwrites_an_input_named_like_its_outputs(tmp_path, capsys
         "(write the results to another folder)\n"
     )
     assert f.read_text() == "title\nA study\nA study\n"
+
+
+def test_dedup_reads_a_utf16_csv(tmp_path, capsys):
+    f = tmp_path / "records.csv"
+    f.write_bytes("title\tauthors\nÉtude de cas\tDupont J\nÉtude de cas\tDupont J\n".encode("utf-16"))
+    main(["dedup", str(f), "--out", str(tmp_path / "dd")])
+    assert capsys.readouterr().out.startswith("2 records from 1 file(s): 1 duplicate clusters")
+    kept = (tmp_path / "dd" / "kept.csv").read_text(encoding="utf-8")
+    assert "Étude de cas" in kept

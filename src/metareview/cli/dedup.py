@@ -31,6 +31,8 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("no such file", file=str(path), hint="check the path")
     data = path.read_bytes()
+    if encoding is None and data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"  # Excel's "Unicode text" and Windows exports carry this mark
     try:
         text = data.decode(encoding or "utf-8-sig")
     except UnicodeDecodeError as exc:
