@@ -425,6 +425,8 @@ def _effects(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame) -> Any:
             for col in (f"m{g}i", f"sd{g}i"):
                 keep[col] = completed[col].to_numpy(dtype=float)
         args = keep
+    if spec.measure == "GEN":
+        return _given_effects(plan, source, frame, args, slab)
     if spec.ri is not None:
         args["ri"] = np.full(len(frame), spec.ri)
     try:
@@ -433,6 +435,31 @@ def _effects(plan: Plan, spec: OutcomeSpec, frame: pd.DataFrame) -> Any:
         if exc.file is not None:
             raise
         raise _translated(exc, source, frame) from None
+
+
+def _given_effects(plan: Plan, source: DataSource, frame: pd.DataFrame,
+                   args: dict[str, np.ndarray], slab: list[str]) -> Any:
+    """Effect sizes given as they are (measure ``GEN``): ``yi`` with ``vi``, or with ``sei``
+    (vi = sei^2), as metafor's ``rma(yi, vi)`` / ``rma(yi, sei = ...)`` take them
+    (Viechtbauer 2010, J Stat Softw 36(3):1-48, doi:10.18637/jss.v036.i03)."""
+    from metareview.effects import Effects
+
+    file = str(source.file)
+    base = ("data", source.name, "columns")
+    if "yi" not in args or not ({"vi", "sei"} & set(args)):
+        raise plan.error(base, "measure GEN needs the columns yi and vi (or sei) mapped",
+                         'e.g. columns = { yi = "yi", vi = "vi" }')
+    spread = "vi" if "vi" in args else "sei"
+    yi, sp = args["yi"], args[spread]
+    for name, values, ok in (("yi", yi, np.isfinite(yi)),
+                             (spread, sp, np.isfinite(sp) & (sp > 0))):
+        if not ok.all():
+            bad = np.flatnonzero(~ok)
+            raise InputError(f"{name} must be a finite number" + ("" if name == "yi" else
+                             " above 0") + f"; got {values[bad[0]]!r}", file=file,
+                             row=_file_rows(frame, bad), column=source.columns[name])
+    vi = sp if spread == "vi" else sp ** 2
+    return Effects("GEN", yi=yi, vi=vi, slab=tuple(slab))
 
 
 def _with_scale(frame: pd.DataFrame, transf: Callable | None,

@@ -186,6 +186,18 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
         # (tests/web/data/pool_reml.json)
         assert "0.275" in pooled and "0.085" in pooled and "0.465" in pooled
         lead.screenshot(path=str(shots / "analysis.png"), full_page=True)
+        # --- the same data through an analysis plan generated from the forms -------------
+        with lead.expect_navigation():
+            lead.click("#plan-link")
+        assert 'outcome = "Anxiety"' in lead.input_value("#plan_text")
+        with lead.expect_navigation():
+            lead.click("button[value=generated]")
+        summary = lead.inner_text("#summary")
+        assert "Anxiety" in summary and "0.275" in summary and "0.085 to 0.465" in summary
+        forest = lead.locator("img.plot.forest")
+        assert forest.count() == 1 and forest.evaluate("img => img.naturalWidth") > 100
+        assert lead.locator("#downloads a").count() == 2
+        lead.screenshot(path=str(shots / "analysis_plan.png"), full_page=True)
     print(f"screenshots: {shots}")
     keep = os.environ.get("METAREVIEW_SCREENSHOTS")
     if keep:  # refresh docs/screenshots: METAREVIEW_SCREENSHOTS=docs/screenshots
