@@ -217,3 +217,24 @@ def test_query_file_mistakes(capsys, tmp_path: Path) -> None:
         assert (code, err) == (2, message)
     with ReviewProject.open(db) as project:  # nothing was imported
         assert project.status().to_frame().set_index("item").loc["searches", "n"] == 0
+
+
+def test_sqlite_database_of_another_program_is_left_untouched(capsys, tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "clinic.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE patients (id INTEGER)")
+    con.commit()
+    con.close()
+    before = other.read_bytes()
+    code, _, err = run(capsys, "review", "init", "--name", "R", "--db", str(other))
+    assert (code, err) == (2, f"error: {other}, column --db: is a SQLite database of another program "
+                              "(tables patients), not a review store (choose a new file name; this "
+                              "database is left untouched)\n")
+    code, _, err = run(capsys, "review", "status", "--db", str(other))
+    assert (code, err) == (2, f"error: {other}, column --db: is a SQLite database of another program "
+                              "(tables patients), not a review store (give the .db file made by "
+                              "`metareview review init`)\n")
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinic.db"]

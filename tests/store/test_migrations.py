@@ -108,8 +108,18 @@ def test_opening_something_that_is_not_a_store(tmp_path: Path) -> None:
     con = sqlite3.connect(other)
     con.execute("CREATE TABLE t (x)")
     con.close()
-    with pytest.raises(StoreError, match="not a metareview review store"):
+    before = other.read_bytes()
+    with pytest.raises(InputError) as info:
         ReviewProject.open(other)
+    assert str(info.value) == (f"{other}, column --db: is a SQLite database of another program "
+                               "(tables t), not a review store (give the .db file made by "
+                               "`metareview review init`)")
+    assert other.read_bytes() == before  # read-only look: not even switched to WAL
+
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()  # a SQLite file with no tables at all
+    with pytest.raises(StoreError, match="not a metareview review store"):
+        ReviewProject.open(empty)
 
 
 def test_sqlite_foreign_keys_and_wal(tmp_path: Path) -> None:

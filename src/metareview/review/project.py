@@ -707,6 +707,29 @@ def _check_sqlite_path(url_or_path: str | os.PathLike[str], *, creating: bool) -
             raise InputError("is not a review store (not a SQLite database)", file=text, column="--db",
                              hint="give the .db file made by `metareview review init`; this file is left untouched"
                              if not creating else "choose a new file name; this file is left untouched")
+        tables = _sqlite_tables(p)
+        if tables and "alembic_version" not in tables:  # opened read-only: nothing is changed
+            raise InputError(
+                f"is a SQLite database of another program (tables {', '.join(tables[:5])}), "
+                "not a review store", file=text, column="--db",
+                hint="choose a new file name; this database is left untouched" if creating
+                else "give the .db file made by `metareview review init`",
+            )
+
+
+def _sqlite_tables(path: Path) -> list[str]:
+    """The table names of a SQLite file, read without writing to it."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise InputError(f"cannot be read as a SQLite database ({exc})", file=str(path), column="--db",
+                         hint="is it damaged or still being written?") from None
 
 
 def _display(url_or_path: str | os.PathLike[str]) -> str:
