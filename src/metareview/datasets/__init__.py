@@ -35,7 +35,7 @@ _DATASETS: dict[str, tuple[str, str, tuple[str, ...], str, str]] = {
         "load_ld_il2",
         ("ld_il2_studies.csv", "ld_il2_cohorts.csv", "ld_il2_coding.csv",
          "ld_il2_published.csv", "ld_il2_plan.toml", "ld_il2_continuous.csv",
-         "ld_il2_counts.csv"),
+         "ld_il2_counts.csv", "ld_il2_store_plan.toml"),
         "ld_il2_README.md",
         "Su Q et al. (2024). Rheumatol Ther 11(1):79-96. doi:10.1007/s40744-023-00620-7",
     ),
