@@ -61,6 +61,13 @@ def read_table(path: str | Path) -> Any:
     if frame.empty:
         raise InputError("has no data rows", file=str(p),
                          hint="add one row per study below the header row")
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():  # e.g. ",,," rows a spreadsheet leaves below the table
+        import numpy as np
+
+        rows = (np.flatnonzero(blank) + 1).tolist()
+        raise InputError(f"{'this row is' if len(rows) == 1 else 'these rows are'} empty", file=str(p),
+                         row=rows, hint="delete the empty rows (or fill them in) and save again")
     return frame
 
 
@@ -147,9 +154,15 @@ def numeric_column(frame: Any, column: str, *, file: str | None = None) -> Any:
 
 def unique_labels(labels: Iterable[str], *, file: str | None = None, column: str | None = None) -> None:
     """Refuse repeated study labels (results are keyed by label): the error lists the rows."""
+    import numpy as np
     import pandas as pd
 
     s = pd.Series(list(labels), dtype=object)
+    missing = s.isna().to_numpy() | np.array([str(v).strip() == "" for v in s], dtype=bool)
+    if missing.any():
+        raise InputError("the study label is empty", file=file, row=(np.flatnonzero(missing) + 1).tolist(),
+                         column=column, hint="give every study a label")
+    s = s.astype(str)
     dup = s.duplicated(keep=False)
     if dup.any():
         first = s[dup].iloc[0]

@@ -405,3 +405,20 @@ def test_median_method_without_prepare_is_refused(capsys):
         "error: column --median-method: --median-method only applies with --prepare (add --prepare "
         "to convert medians and IQRs/ranges, or drop --median-method)\n"
     )
+
+
+def test_empty_rows_below_the_table_are_named(tmp_path, capsys):
+    f = tmp_path / "trail.csv"
+    f.write_text("study,yi,vi\nA,0.1,0.02\nB,0.3,0.05\n,,\n,,\n")
+    assert _fail(["pool", str(f)], capsys) == (
+        f"error: {f}, rows 3, 4: these rows are empty (delete the empty rows (or fill them in) and save again)\n"
+    )
+
+
+def test_an_empty_study_label_is_named(tmp_path, capsys):
+    f = tmp_path / "nolabel.csv"
+    f.write_text("study,yi,vi\nA,0.1,0.02\n,0.3,0.05\nC,0.2,0.03\n")
+    for argv in (["pool", str(f)], ["effects", str(f), "-m", "RR"]):
+        assert _fail(argv, capsys) == (
+            f"error: {f}, row 2, column study: the study label is empty (give every study a label)\n"
+        )

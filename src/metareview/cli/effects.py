@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
                 raise InputError(f"there is no column {slab!r} for the study labels", file=file,
                                  column="--slab", hint="the file has: " + ", ".join(map(str, frame.columns)))
             if slab is not None:
-                unique_labels(frame[slab].astype(str), file=file, column=slab)
+                unique_labels(frame[slab], file=file, column=slab)
             try:
                 conversions: object = ()
                 if prepare:

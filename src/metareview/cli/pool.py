@@ -62,7 +62,7 @@ def compute_effects(
 
     slab_col = label_column(frame)
     if slab_col is not None:
-        unique_labels(frame[slab_col].astype(str), file=file, column=slab_col)
+        unique_labels(frame[slab_col], file=file, column=slab_col)
     try:
         if measure is None:
             require_columns(frame, ("yi", "vi"), file=file,
@@ -278,7 +278,7 @@ def _pool_glmm(frame: Any, *, file: str, level: float) -> dict[str, Any]:
     require_columns(frame, ("xi", "ni"), file=file, why=" (the GLMM pools events xi out of ni)")
     slab_col = label_column(frame)
     if slab_col is not None:
-        unique_labels(frame[slab_col].astype(str), file=file, column=slab_col)
+        unique_labels(frame[slab_col], file=file, column=slab_col)
     try:
         res = rma_glmm(numeric_column(frame, "xi", file=file), numeric_column(frame, "ni", file=file),
                        slab=None if slab_col is None else frame[slab_col].astype(str).tolist(), level=level)  # fmt: skip
