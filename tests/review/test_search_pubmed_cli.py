@@ -171,3 +171,16 @@ def test_cli_existing_export_is_not_replaced_without_overwrite(tmp_path, recorde
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == POOL_FILE.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pubmed.txt", "pubmed.txt.search.json"]
+
+
+def test_batch_size_mistake_names_the_option(tmp_path, capsys):
+    import pytest as _pytest
+
+    from metareview.cli import main as _main
+
+    with _pytest.raises(SystemExit) as exc:  # refused before any request (the address is closed)
+        _main(["search", "pubmed", "aspirin", "--out", str(tmp_path / "p.txt"), "--batch-size", "0",
+               "--base-url", "http://127.0.0.1:9/"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == "error: column --batch-size: must be between 1 and 10000, got 0\n"
+    assert list(tmp_path.iterdir()) == []

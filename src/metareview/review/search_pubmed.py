@@ -429,7 +429,7 @@ def search_pubmed(
     if max_records < 1:
         raise InputError(f"must be at least 1, got {max_records}", column="--max")
     if not 1 <= batch_size <= PUBMED_RETRIEVAL_LIMIT:
-        raise InputError(f"must be between 1 and 10000, got {batch_size}", column="batch_size")
+        raise InputError(f"must be between 1 and 10000, got {batch_size}", column="--batch-size")
     for name, value in (("--mindate", mindate), ("--maxdate", maxdate)):
         if value is not None and not _DATE.match(value):
             raise InputError(f"{value!r} is not a date", column=name,
