@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from metareview.errors import InputError, NotApplicableError
+from metareview.errors import InputError, NotApplicableError, PlanError
 from metareview.analysis_sensitivity import (
     ALTERNATIVE_COLUMNS,
     GLMM_COLUMNS,
@@ -364,9 +364,31 @@ def run_plan(plan: Plan, *, progress: Callable[[str, str], None] | None = None) 
         frame = frames[spec.data]
         if spec.filter:
             frame = apply_filter(frame, spec.filter, plan, ("outcomes", spec.name, "filter"))
-        results.append(run_outcome(plan, spec, frame, progress=progress,
-                                   data=frames[spec.data]))
+        try:
+            results.append(run_outcome(plan, spec, frame, progress=progress,
+                                       data=frames[spec.data]))
+        except InputError as exc:
+            if plan.data[spec.data].store is None or exc.row is None or isinstance(
+                    exc, PlanError):
+                raise
+            raise _with_studies(exc, plan.data[spec.data], frames[spec.data]) from None
     return AnalysisResult(plan=plan, outcomes=tuple(results), versions=versions())
+
+
+def _with_studies(exc: InputError, source: DataSource, data: pd.DataFrame) -> InputError:
+    """A data error from a review store, its rows (positions in the extracted table) named
+    by study label and extraction form, which is how the store knows them."""
+    from metareview.analysis_store import OUTCOME_COLUMN
+
+    rows = [exc.row] if isinstance(exc.row, int) else list(exc.row or ())
+    named = []
+    for r in rows[:5]:
+        rec = data.iloc[r - 1]
+        form = f", form {rec[OUTCOME_COLUMN]!r}" if OUTCOME_COLUMN in data.columns else ""
+        named.append(f"study {rec[source.study]!r}{form}")
+    more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+    return InputError(f"{exc.message} ({'; '.join(named)}{more})", file=exc.file, row=exc.row,
+                      column=exc.column, hint=exc.hint)
 
 
 #: measures whose means/SDs may be completed from other reported forms, and their groups

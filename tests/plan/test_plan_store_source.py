@@ -16,7 +16,7 @@ import pytest
 
 from metareview.analysis import run_plan
 from metareview.analysis_store import extracted_frame
-from metareview.errors import PlanError
+from metareview.errors import InputError, PlanError
 from metareview.plan import parse_plan
 from metareview.review.project import ReviewProject
 
@@ -166,3 +166,17 @@ def test_constraint_errors(edit, message, line):
     assert "plan.toml" in str(err.value)
     if line is not None:
         assert f"line {line}" in str(err.value)
+
+
+def test_bad_value_in_store_names_study_and_form(tmp_path):
+    _store(tmp_path)
+    with ReviewProject.open(tmp_path / "review.db") as project:
+        project.record_extraction("Newcastle", outcome="length of stay", reviewer="lead",
+                                  replace=True, values={**dict(zip(FIELDS, NORMAND[6][1:],
+                                                                   strict=True)),
+                                                        "sd1i": "45 (SE)"})
+    with pytest.raises(InputError) as err:
+        _run(tmp_path)
+    text = str(err.value)
+    assert err.value.column == "sd1i" and err.value.file.endswith("review.db")
+    assert "'45 (SE)'" in text and "study 'Newcastle', form 'length of stay'" in text
