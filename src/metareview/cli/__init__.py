@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> None:
         # its own copy of click, so recognise them by their interface, not their class
         if type(exc).__name__ == "Abort":
             raise SystemExit(1) from None
-        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
-            exc.show()
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            print(f"error: {exc.format_message()}{where}", file=sys.stderr)
             raise SystemExit(EXIT_USER_ERROR) from None
         raise

@@ -10,6 +10,8 @@ standardised by the variance of the pooled estimate without it. Both come from
 
 from __future__ import annotations
 
+from metareview.plots._text import literal_text
+
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from metareview.plots._style import PlotStyle, get_style, place_labels
 __all__ = ["baujat_plot"]
 
 
+@literal_text
 def baujat_plot(
     baujat: Any,
     *,

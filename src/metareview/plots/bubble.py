@@ -11,6 +11,8 @@ doi:10.18637/jss.v036.i03).
 
 from __future__ import annotations
 
+from metareview.plots._text import literal_text
+
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +31,7 @@ from metareview.plots._style import (
 __all__ = ["bubble_plot"]
 
 
+@literal_text
 def bubble_plot(
     res: Any,
     *,

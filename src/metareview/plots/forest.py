@@ -15,6 +15,8 @@ fitted model (never recomputed here).
 
 from __future__ import annotations
 
+from metareview.plots._text import literal_text
+
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -528,6 +530,7 @@ class ForestPlot:
         )
 
     # ------------------------------------------------------------------ drawing
+    @literal_text
     def plot(
         self,
         ax: Any = None,
@@ -666,6 +669,7 @@ def _attach_rob(n: int, rob: pd.DataFrame, positions: Any) -> pd.DataFrame:
     return out
 
 
+@literal_text
 def forest_plot(
     res: Any,
     *,

@@ -18,6 +18,8 @@ doi:10.1111/j.0006-341X.2000.00455.x) are drawn as open circles.
 
 from __future__ import annotations
 
+from metareview.plots._text import literal_text
+
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,6 +42,7 @@ __all__ = ["funnel_plot"]
 _CONTOUR_SHADES = ("#bdbdbd", "#e0e0e0", "#ffffff")
 
 
+@literal_text
 def funnel_plot(
     res: Any,
     *,

@@ -10,6 +10,8 @@ when there are many subsets) with marginal histograms.
 
 from __future__ import annotations
 
+from metareview.plots._text import literal_text
+
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +33,7 @@ def _greys(x: Any) -> Any:
 _HEXBIN_ABOVE = 5000
 
 
+@literal_text
 def gosh_plot(
     gosh: Any,
     *,

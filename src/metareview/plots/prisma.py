@@ -14,6 +14,8 @@ can read them back from the figure's Text artists.
 
 from __future__ import annotations
 
+from metareview.plots._text import literal_text
+
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +102,7 @@ def _height(lines: list[str]) -> float:
     return len(lines) * _LINE + 2 * _PAD
 
 
+@literal_text
 def prisma_flow(counts: PrismaCounts, *, ax: Axes | None = None, title: str | None = None) -> Figure:
     """Draw the PRISMA 2020 flow diagram for *counts*.
 

@@ -23,6 +23,8 @@ find what was drawn. matplotlib is imported here only; no pyplot state is used.
 
 from __future__ import annotations
 
+from metareview.plots._text import literal_text
+
 from typing import TYPE_CHECKING, Any
 
 from metareview.errors import InputError, NotApplicableError
@@ -106,6 +108,7 @@ def _legend(ax: Axes, levels: list[str], palette: dict[str, str], *, symbols: bo
     ax.legend(handles=handles, frameon=False, **kwargs)
 
 
+@literal_text
 def traffic_light_plot(
     table: RobTable,
     *,
@@ -177,6 +180,7 @@ def traffic_light_plot(
     return fig
 
 
+@literal_text
 def rob_summary_plot(
     table: RobTable,
     *,

@@ -18,6 +18,8 @@ nothing is refitted here.
 
 from __future__ import annotations
 
+from metareview.plots._text import literal_text
+
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +57,7 @@ def _het_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     return out, tuple(cols)
 
 
+@literal_text
 def leave_one_out_plot(
     loo: Any,
     res: Any = None,
@@ -103,6 +106,7 @@ def leave_one_out_plot(
     return fp.plot(ax, style=style, xlim=xlim, pi=None, decimals=decimals, weights=False)
 
 
+@literal_text
 def cumulative_plot(
     cum: Any,
     res: Any = None,
@@ -143,6 +147,7 @@ def cumulative_plot(
     return fp.plot(ax, style=style, xlim=xlim, pi=None, decimals=decimals, weights=False)
 
 
+@literal_text
 def ri_sensitivity_plot(
     sens: Any,
     *,
