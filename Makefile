@@ -1,5 +1,5 @@
 # metareview: two commands on a fresh machine.
-#   make demo   set up, then run the flagship analysis on the embedded SQLite default
+#   make demo   set up, then run the flagship analysis (LD-IL-2) through the embedded SQLite store
 #   make test   set up, then run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
