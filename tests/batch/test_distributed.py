@@ -87,3 +87,18 @@ def test_simulate_on_workers_is_seeded_per_chunk(client) -> None:
     # with mu = 0.3, the mean of 250 DL estimates lies within 4 standard errors of 0.3
     est = got["estimate"]
     assert abs(est.mean() - 0.3) < 4 * est.std(ddof=1) / np.sqrt(est.size)
+
+
+def test_cli_with_scheduler_address(client, tmp_path: Path, capsys) -> None:
+    from metareview.cli import main
+
+    out = tmp_path / "res.parquet"
+    main(["batch", str(LONG), "--by", "outcome", "--by", "population", "--method", "DL", "--chunk-size", "3",
+          "--scheduler", client.scheduler.address, "--out", str(out)])  # fmt: skip
+    assert f"7 groups pooled from 50 studies -> {out}" in capsys.readouterr().out
+    got = pd.read_parquet(out)
+    exp = pd.DataFrame([r for r in FIX["long"] if r["method"] == "DL" and r["test"] == "z"])
+    exp = exp.sort_values(["outcome", "population"]).reset_index(drop=True)
+    np.testing.assert_allclose(got["estimate"], exp["estimate"], rtol=1e-9)
+    np.testing.assert_allclose(got["tau2"], exp["tau2"], rtol=1e-9, atol=1e-12)
+    assert client.status == "running"  # the CLI closed its own connection, not this one
