@@ -28,6 +28,7 @@ demo: setup
 	$(VENV)/bin/metareview demo --out $(DEMO_OUT)
 
 bench: setup
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) bench/run_all.py
 
 # Regenerate the metafor reference fixtures (needs R: apt-get install r-base-core

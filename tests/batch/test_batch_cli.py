@@ -31,7 +31,6 @@ def _run(*args: str) -> None:
 def test_batch_writes_one_row_per_group(tmp_path: Path, capsys, suffix: str) -> None:
     src = LONG
     if suffix == ".parquet":
-        pytest.importorskip("pyarrow")
         src = tmp_path / "long.parquet"
         pd.read_csv(LONG).to_parquet(src)
     out = tmp_path / f"res{suffix}"
@@ -87,7 +86,6 @@ def test_missing_by_column_and_bad_out(tmp_path: Path, capsys) -> None:
 
 
 def test_unreachable_scheduler_is_a_user_error(tmp_path: Path, capsys) -> None:
-    pytest.importorskip("distributed")
     with pytest.raises(SystemExit) as ei:
         import warnings
 

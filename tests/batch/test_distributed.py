@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-distributed = pytest.importorskip("distributed")  # the 'distributed' extra; installed in CI
+import distributed  # the 'distributed' extra, which make test installs  # noqa: F401
 
 from metareview.distributed import fit_chunks_dask, simulate_and_fit, simulate_chunk  # noqa: E402
 from metareview.models.batch import assemble, fit_padded, layout_groups, pool_groups, prepare  # noqa: E402
