@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from metareview.errors import NotApplicableError
+from dataclasses import replace
+
 from metareview.models._engine import BatchArrays, fit_batch
 from metareview.models.results import RMAResult
+from metareview.models.tau2 import Control
 
 
 def refit(res: RMAResult, keep: np.ndarray) -> BatchArrays:
@@ -30,6 +33,9 @@ def refit(res: RMAResult, keep: np.ndarray) -> BatchArrays:
         method=res.method_used,
         test=res.test,
         level=res.level,
+        # the subsets' tau^2 lie near the full fit's: start ML/REML/EB there (the root found
+        # is the same; only the number of iterations changes)
+        control=replace(Control(), tau2_init=res.tau2),
     )
 
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from metareview.models._design import Array, Design, inv, logdet, tr_P, wls
 from metareview.models.tau2 import COMMON_EFFECT, Control, estimate_tau2
@@ -89,11 +89,14 @@ def fit_batch(
     control: Control | None = None,
     tau2_fixed: Array | None = None,
     weights: Array | None = None,
+    fit_stats: bool = True,
 ) -> BatchArrays:
     """Fit a batch. Inputs must be validated already (finite, vi > 0 inside the mask).
 
     ``method`` may be a sequence: analyses whose estimator does not converge are refitted
     with the next one (metafor's fallback chain), and ``method_used`` records which was used.
+    ``fit_stats=False`` skips the log-likelihoods and normalised weights (NaN / raw weights
+    in the result), which many-analysis callers do not need.
     """
     control = control or Control()
     B0, k0 = np.shape(yi)
@@ -105,9 +108,9 @@ def fit_batch(
             fit_batch(
                 yi[s : s + rows], vi[s : s + rows], mask[s : s + rows],
                 X=None if X is None else X[s : s + rows], btt=btt, method=method, test=test,
-                level=level, control=control,
+                level=level, control=_rows_of(control, slice(s, s + rows), B0),
                 tau2_fixed=None if tau2_fixed is None else np.broadcast_to(tau2_fixed, (B0,))[s : s + rows],
-                weights=None if weights is None else weights[s : s + rows],
+                weights=None if weights is None else weights[s : s + rows], fit_stats=fit_stats,
             )  # fmt: skip
             for s in range(0, B0, rows)
         ]
@@ -145,7 +148,7 @@ def fit_batch(
             if todo.size == 0:
                 break
             sub = Design(X=None if design.X is None else design.X[todo], B=todo.size, k_max=kmax)
-            t = estimate_tau2(meth, sub, ymc[todo], v[todo], m[todo], k[todo], control,
+            t = estimate_tau2(meth, sub, ymc[todo], v[todo], m[todo], k[todo], _rows_of(control, todo, B),
                               None if weights is None else np.where(mask, weights, 0.0)[todo])
             tau2[todo] = t.tau2
             se_tau2[todo] = t.se_tau2
@@ -182,11 +185,14 @@ def fit_batch(
         zval = b / se
     alpha = _level_alpha(level)
     use_t = (test in ("t", "knha")) & (ddf > 0)
-    crit = np.where(use_t, stats.t.isf(alpha / 2, np.where(ddf > 0, ddf, 1)), stats.norm.isf(alpha / 2))
+    # the distribution functions as SciPy's ufuncs (the same Cephes routines scipy.stats
+    # calls, without its per-call overhead, which dominated fits of many small analyses)
+    df_safe = np.where(ddf > 0, ddf, 1).astype(float)
+    crit = np.where(use_t, special.stdtrit(df_safe, 1 - alpha / 2), -special.ndtri(alpha / 2))
     pval = np.where(
         use_t[:, None],
-        2 * stats.t.sf(np.abs(zval), np.where(ddf > 0, ddf, 1)[:, None]),
-        2 * stats.norm.sf(np.abs(zval)),
+        2 * special.stdtr(df_safe[:, None], -np.abs(zval)),
+        2 * special.ndtr(-np.abs(zval)),
     )
     ci_lb = b - crit[:, None] * se
     ci_ub = b + crit[:, None] * se
@@ -203,17 +209,17 @@ def fit_batch(
     QM = np.where(singular, np.nan, QM)
     if test in ("t", "knha"):
         QM = QM / mdf
-        QMp = np.where(ddf > 0, stats.f.sf(QM, mdf, np.where(ddf > 0, ddf, 1)), np.nan)
+        QMp = np.where(ddf > 0, special.fdtrc(float(mdf), df_safe, QM), np.nan)
         QMdf = (np.full(B, float(mdf)), ddf.astype(float))
     else:
-        QMp = stats.chi2.sf(QM, mdf)
+        QMp = special.chdtrc(float(mdf), QM)
         QMdf = (np.full(B, float(mdf)), np.full(B, np.nan))
 
     # heterogeneity, from the common-effect fit
     fe = wls(design, ymc, m / v, mask)
     has_df = k > p
     QE = np.where(has_df, np.maximum(0.0, fe.rss), 0.0)
-    QEp = np.where(has_df, stats.chi2.sf(QE, np.maximum(k - p, 1)), 1.0)
+    QEp = np.where(has_df, special.chdtrc(np.maximum(k - p, 1).astype(float), QE), 1.0)
     trP = tr_P(design, fe)
     with np.errstate(divide="ignore", invalid="ignore"):
         vt = np.where(has_df, (k - p) / trP, 0.0)
@@ -224,6 +230,17 @@ def fit_batch(
     I2 = np.where(has_df, np.where(is_ee, I2_ee, I2_re), 0.0)
     H2 = np.where(has_df, np.where(is_ee, H2_ee, H2_re), 1.0)
     I2 = np.where(np.isnan(I2) & has_df & is_ee, 0.0, I2)
+
+    if not fit_stats:  # rma_batch: the pooled numbers only
+        nan = np.full(B, np.nan)
+        none = {key: nan for key in ("ll", "dev", "AIC", "BIC", "AICc")}
+        return BatchArrays(
+            b=b, vb=vb, se=se, zval=zval, pval=pval, ci_lb=ci_lb, ci_ub=ci_ub,
+            tau2=tau2, se_tau2=np.where(k == 1, np.nan, se_tau2),
+            QE=QE, QEp=QEp, I2=I2, H2=H2, vt=vt, QM=QM, QMp=QMp, QMdf=QMdf, ddf=ddf.astype(float),
+            crit=crit, k=k.astype(int), p=p, weights=w, w=w, fit_ML=none, fit_REML=none,
+            converged=converged, iterations=iterations, method_used=method_used, stuck_at_local_max=stuck,
+        )  # fmt: skip
 
     # fit statistics (both likelihoods, as metafor's fit.stats)
     parms = p + np.where(is_ee | (tau2_fixed is not None), 0, 1)
@@ -251,6 +268,16 @@ def fit_batch(
         fit_ML=fit_ML, fit_REML=fit_REML, converged=converged, iterations=iterations,
         method_used=method_used, stuck_at_local_max=stuck,
     )  # fmt: skip
+
+
+def _rows_of(control: Control, rows: slice | np.ndarray, B: int) -> Control:
+    """The control settings for some rows of a batch (a per-analysis tau2_init is sliced)."""
+    init = control.tau2_init
+    if init is None or np.ndim(init) == 0:
+        return control
+    from dataclasses import replace
+
+    return replace(control, tau2_init=np.broadcast_to(np.asarray(init, dtype=float), (B,))[rows])
 
 
 def _concat(parts: list[BatchArrays]) -> BatchArrays:

@@ -330,7 +330,7 @@ def rma_batch(
         raise InputError(f"analysis has {int(kk[r - 1])} studies", row=r, column="yi")
     test = check_test(test)
     level = check_level(level)
-    arr = fit_batch(y, v, m, method=methods, test=test, level=level, control=_control(control))
+    arr = fit_batch(y, v, m, method=methods, test=test, level=level, control=_control(control), fit_stats=False)
     from metareview.models.inference import prediction_interval
 
     pi_lb, pi_ub = prediction_interval(arr.b[:, 0], arr.se[:, 0], arr.tau2, arr.crit)

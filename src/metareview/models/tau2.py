@@ -38,6 +38,7 @@ moment-estimator variances derived there).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,6 +69,9 @@ class Control:
     maxiter: int = 1000
     ll0check: bool = True
     ll0tol: float = 1e-7
+    #: starting value(s) of ML/REML/EB (default: the truncated HE estimate, as metafor);
+    #: leave-one-out starts each deletion fit from the full fit's tau^2
+    tau2_init: Any = None
 
 
 @dataclass(frozen=True)
@@ -93,13 +97,14 @@ def _moment_DL(d: Design, y: Array, v: Array, m: Array, k: Array) -> Tau2Fit:
     return _done(tau2, se)
 
 
-def _he(d: Design, y: Array, v: Array, m: Array, k: Array) -> tuple[Array, Array, Array]:
-    """Hedges' estimator (unweighted OLS residuals); returns raw tau2, trPV, tr(PVPV)."""
+def _he(d: Design, y: Array, v: Array, m: Array, k: Array, *, with_se: bool = True) -> tuple[Array, Array, Array]:
+    """Hedges' estimator (unweighted OLS residuals); returns raw tau2, trPV, tr(PVPV)
+    (the last only when ``with_se``: a starting value needs no standard error)."""
     p = d.p
-    ols = wls(d, y, m.astype(float), m)
+    ols = wls(d, y, np.asarray(m, dtype=float), m)
     vm = v * m
     trPV = vm.sum(axis=1) - _tr_AM(ols.A, d.xtdx(vm))
-    trPVPV = tr_PDPD(d, ols, v, v)
+    trPVPV = tr_PDPD(d, ols, v, v) if with_se else trPV
     return (ols.rss - trPV) / (k - p), trPV, trPVPV
 
 
@@ -182,7 +187,16 @@ def _fisher_scoring(
     both lead to the same limit).
     """
     p = d.p
-    tau2 = _nonneg(_he(d, y, v, m, k)[0])
+    if control.tau2_init is not None:
+        tau2 = np.maximum(np.broadcast_to(np.asarray(control.tau2_init, dtype=float), k.shape), 0.0).copy()
+    elif d.X is None:
+        # Hedges' estimator for the intercept-only model, from three sums
+        mean_y = (y * m).sum(axis=1) / k
+        ss = (((y - mean_y[:, None]) ** 2) * m).sum(axis=1)
+        sv = (v * m).sum(axis=1)
+        tau2 = _nonneg((ss - (sv - sv / k)) / (k - 1))
+    else:
+        tau2 = _nonneg(_he(d, y, v, m, k, with_se=False)[0])
     B = tau2.shape[0]
     active = np.ones(B, dtype=bool)
     iterations = np.zeros(B)
@@ -239,13 +253,13 @@ def _fisher_scoring(
         ll_0 = _loglik(method, d, y, v, m, k, np.zeros(B))
         stuck = converged & (ll_0 - ll_hat > control.ll0tol) & (tau2 > control.threshold)
         tau2 = np.where(stuck, 0.0, tau2)
-    fit = wls(d, y, m / (v + tau2[:, None]), m)
-    if method == "ML":
-        se = np.sqrt(2.0 / (fit.w**2).sum(axis=1))
-    elif method == "REML":
-        se = np.sqrt(2.0 / tr_PDPD(d, fit))
+    # se(tau^2) from the expected information at the estimate (ML: sum w^2, REML: tr(PP))
+    if method in ("ML", "REML"):
+        _, info = _score_info(method, d, y, v, m, k, tau2, p)
+        se = np.sqrt(2.0 / info)
     else:
-        se = np.sqrt(2.0 * k**2 / (k - p) / fit.w.sum(axis=1) ** 2)
+        sw = (m / (v + tau2[:, None])).sum(axis=1)
+        se = np.sqrt(2.0 * k**2 / (k - p) / sw**2)
     return Tau2Fit(tau2=tau2, se_tau2=se, converged=converged, iterations=iterations, stuck_at_local_max=stuck)
 
 
@@ -310,6 +324,18 @@ def _halve_into_range(tau2: Array, adj: Array) -> Array:
 
 
 def _loglik(method: str, d: Design, y: Array, v: Array, m: Array, k: Array, tau2: Array) -> Array:
+    if d.X is None:
+        # intercept only: sums and one logarithm pass, no k-sized fit object
+        w = np.add(v, tau2[:, None])
+        logv = np.log(w, where=np.asarray(m, dtype=bool), out=np.zeros_like(w)).sum(axis=1)
+        np.divide(m, w, out=w)
+        s0 = w.sum(axis=1)
+        mu = _rowdot(w, y) / s0
+        r = np.subtract(y, mu[:, None])
+        rss = _rowdot(w * r, r)
+        if method == "ML":
+            return -0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * rss
+        return -0.5 * (k - 1) * np.log(2 * np.pi) - 0.5 * logv - 0.5 * np.log(s0) - 0.5 * rss
     fit = wls(d, y, m / (v + tau2[:, None]), m)
     return _loglik_from_fit(method, d, v, m, k, tau2, fit)
 
