@@ -103,3 +103,26 @@ def test_same_records_in_two_formats_pair_up(shared_dir: Path, tmp_path: Path, c
     per_cluster = clusters.groupby("cluster_id").source_file.apply(
         lambda s: sorted(x.rsplit(".", 1)[1] for x in s))
     assert all(v == ["csv", "ris"] for v in per_cluster)
+
+
+def test_records_table_feeds_dedup(tmp_path):
+    """The README's pipeline: `metareview records ... --out records.csv`, then
+    `metareview dedup records.csv`. The Embase RIS and Embase CSV exports hold the same 6
+    records (corpus MANIFEST), so all 6 pairs are duplicates and 6 records are kept."""
+    from typer.testing import CliRunner
+
+    from metareview.cli import build_app
+
+    exports = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "exports"
+    runner = CliRunner()
+    out = tmp_path / "records.csv"
+    res = runner.invoke(build_app(), ["records", str(exports / "asreview__embase.ris"),
+                                      str(exports / "asreview__embase.csv"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(build_app(), ["dedup", str(out), "--out", str(tmp_path / "dd")])
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    kept = pd.read_csv(tmp_path / "dd" / "kept.csv")
+    assert len(kept) == 6
+    assert "record_source_file" in kept.columns

@@ -128,6 +128,10 @@ def _load(files: list[Path], id_column: str | None, encoding: str | None) -> pd.
             raise InputError(f"the id column {id_column!r} is not in this file", file=str(path),
                              column=id_column, hint="columns are: "
                              + ", ".join(map(str, frame.columns[:20])))
+        # a table written by `metareview records` already names each record's export in
+        # source_file: keep it, as record_source_file, beside this CSV's own file and row
+        if is_csv and "source_file" in frame.columns and "record_source_file" not in frame.columns:
+            frame = frame.rename(columns={"source_file": "record_source_file"})
         # an export's records already carry source_file (and source_index, 0-based)
         reserved = (KEY, "source_file", "source_row") if is_csv else (KEY, "source_row")
         clash = [c for c in reserved if c in frame.columns and c != id_column]
