@@ -203,6 +203,7 @@ def _fisher_scoring(
     lo = np.zeros(B)
     hi = np.full(B, np.inf)
     last_step = np.full(B, np.inf)
+    last_info = np.full(B, np.nan)
     prev_t = np.full(B, np.nan)
     prev_s = np.full(B, np.nan)
     idx = np.arange(B)
@@ -213,6 +214,7 @@ def _fisher_scoring(
         else:
             score, info = _score_info(method, _subset(d, idx), y[idx], v[idx], m[idx], k[idx], tau2[idx], p)
         t = tau2[idx]
+        last_info[idx] = info
         lo[idx] = np.where(score > 0, np.maximum(lo[idx], t), lo[idx])
         hi[idx] = np.where(score <= 0, np.minimum(hi[idx], t), hi[idx])
         adj = np.where(np.isnan(score), 0.0, score / info)
@@ -253,9 +255,15 @@ def _fisher_scoring(
         ll_0 = _loglik(method, d, y, v, m, k, np.zeros(B))
         stuck = converged & (ll_0 - ll_hat > control.ll0tol) & (tau2 > control.threshold)
         tau2 = np.where(stuck, 0.0, tau2)
-    # se(tau^2) from the expected information at the estimate (ML: sum w^2, REML: tr(PP))
+    # se(tau^2) from the expected information at the estimate (ML: sum w^2, REML: tr(PP)):
+    # the last scoring step evaluated it within the convergence threshold of the estimate;
+    # analyses reset to tau^2 = 0 by the likelihood check are evaluated afresh
     if method in ("ML", "REML"):
-        _, info = _score_info(method, d, y, v, m, k, tau2, p)
+        info = last_info.copy()
+        redo = np.flatnonzero(stuck | ~np.isfinite(info))
+        if redo.size:
+            sub = d if redo.size == B else _subset(d, redo)
+            info[redo] = _score_info(method, sub, y[redo], v[redo], m[redo], k[redo], tau2[redo], p)[1]
         se = np.sqrt(2.0 / info)
     else:
         sw = (m / (v + tau2[:, None])).sum(axis=1)
