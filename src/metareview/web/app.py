@@ -219,13 +219,15 @@ def create_app(
 
     from metareview.web import (
         routes_auth,
+        routes_duplicates,
         routes_project,
         routes_reports,
         routes_screening,
         routes_studies,
     )
 
-    for module in (routes_auth, routes_project, routes_screening, routes_studies, routes_reports):
+    for module in (routes_auth, routes_project, routes_duplicates, routes_screening, routes_studies,
+                   routes_reports):
         app.include_router(module.router)
 
     return app

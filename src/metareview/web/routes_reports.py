@@ -38,8 +38,9 @@ def prisma(ctx: ProjectContext = Depends(project_context)) -> Response:
         error = str(exc)
     items = [] if counts is None else [
         (k, v) for k, v in counts.__dict__.items() if isinstance(v, int)]
+    reasons = [] if counts is None else sorted(counts.reports_excluded.items())
     return render(ctx.request, "prisma.html", **ctx.template(figure=figure, error=error,
-                                                              counts=items))
+                                                              counts=items, reasons=reasons))
 
 
 def analysis_table(ctx: ProjectContext):  # type: ignore[no-untyped-def]

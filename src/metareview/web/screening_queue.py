@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from metareview.review.project import ReviewProject
 
-__all__ = ["Queue", "eligible_records", "reviewer_queue"]
+__all__ = ["Queue", "eligible_records", "not_retrieved_ids", "reviewer_queue"]
 
 RELEVANT = ("include", "maybe")
 
@@ -38,6 +38,22 @@ def eligible_records(project: ReviewProject, stage: str, *, final: pd.DataFrame 
     ta = final[(final["stage"] == "title_abstract") & (final["status"] == "final")
                & final["decision"].isin(RELEVANT)]
     return records[records["record_id"].isin(ta["record_id"])]
+
+
+def not_retrieved_ids(project: ReviewProject) -> set[int]:
+    """Records whose full text the lead marked ``not_retrieved`` (PRISMA 2020's "reports not
+    retrieved": Page et al. 2021, BMJ 372:n71, doi:10.1136/bmj.n71); not offered for
+    full-text screening."""
+    from sqlalchemy import select
+
+    from metareview.store import models as m
+
+    with project.engine.connect() as conn:
+        return {int(r) for r in conn.scalars(
+            select(m.FullTextRetrieval.record_id)
+            .join(m.RecordRow, m.RecordRow.id == m.FullTextRetrieval.record_id)
+            .where(m.RecordRow.project_id == project.project_id,
+                   m.FullTextRetrieval.status == "not_retrieved"))}
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,8 @@ def reviewer_queue(project: ReviewProject, decisions: pd.DataFrame, *, stage: st
     from metareview.review.screening_stopping import stopping_test
 
     records = eligible_records(project, stage)
+    if stage == "full_text":  # a report that could not be retrieved cannot be assessed
+        records = records[~records["record_id"].isin(not_retrieved_ids(project))]
     at = decisions[decisions["stage"] == stage]
     mine = set(at.loc[at["reviewer"] == reviewer, "record_id"])
     ids = records["record_id"].to_numpy()
