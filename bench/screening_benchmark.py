@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metareview.review.screening_ranking import simulate
+from metareview.review.screening_ranking import DoubleBalance, simulate
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "screening"
 
@@ -63,15 +63,38 @@ SETS = [
 ]
 
 
-def run_set(s: LabelledSet, *, seeds: int, model: str) -> dict[str, object]:
+# Naive Bayes settings tuned per data set on that same data set in the study behind the
+# published figures ("one" condition; GerbrichFerdinands/asreview-thesis,
+# hyperopt/config/one/BCTW_<set>.ini, wilson: hyperopt/config/BCTW_wilson.ini; virus
+# not retrieved): TF-IDF n-gram maximum, NB alpha, double-balance a, alpha, b (beta = 1).
+# ace also had split_ta = 1 (title and abstract as separate features), not reproduced.
+THESIS_TUNED = {
+    "ace": dict(ngram_range=(1, 2), nb_alpha=0.5391018344527602,
+                balance=DoubleBalance(a=43.24276248303218, alpha=1.8908258308135557,
+                                      b=0.11415831941713492)),
+    "nudging": dict(ngram_range=(1, 3), nb_alpha=0.1884853000000095,
+                    balance=DoubleBalance(a=1.0207839907344454, alpha=1.399390982231202,
+                                          b=0.814127435998717)),
+    "wilson": dict(ngram_range=(1, 2), nb_alpha=0.16938302974839867,
+                   balance=DoubleBalance(a=0.7168364073815602, alpha=1.6057634733433348,
+                                         b=0.45210683442972277)),
+}
+
+
+def run_set(s: LabelledSet, *, seeds: int, model: str, balance: str | None = None,
+            growth: float = 0.02, stop_words: str | None = None,
+            tuned: bool = False) -> dict[str, object]:
     frame = pd.read_csv(CORPUS / s.path, encoding="utf-8-sig")
     wss, rrf, stop_at, stop_recall, bounds, secs = [], [], [], [], [], []
     n = len(frame)
+    extra = THESIS_TUNED.get(s.key, {}) if tuned else {}
+    if not extra:
+        extra = {"balance": balance}
     every = max(1, n // 200)
     for seed in range(seeds):
         t0 = time.perf_counter()
-        res = simulate(frame, label_column=s.label, seed=seed, model=model,
-                       file=str(CORPUS / s.path))
+        res = simulate(frame, label_column=s.label, seed=seed, model=model, **extra,
+                       growth=growth, stop_words=stop_words, file=str(CORPUS / s.path))
         wss.append(res.wss(recall=0.95))
         rrf.append(res.recall_at(fraction=0.10))
         st = res.stop_point(recall_target=0.95, confidence=0.95, every=every)
@@ -104,6 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--model", default="logistic", choices=["logistic", "nb"])
     ap.add_argument("--sets", default="", help="comma-separated keys (default: all)")
+    ap.add_argument("--balance", default=None, choices=["weighted", "double", "none"],
+                    help="default: the model's default balance")
+    ap.add_argument("--growth", type=float, default=0.02,
+                    help="batch between retrainings as a fraction of the records labelled")
+    ap.add_argument("--thesis-tuned", action="store_true",
+                    help="NB with the per-set tuned settings of the published study "
+                         "(ace, nudging, wilson; other sets use the defaults)")
+    ap.add_argument("--stop-words", default=None, choices=["english"],
+                    help="remove English stop words (default: keep them)")
     args = ap.parse_args(argv)
     wanted = [k for k in args.sets.split(",") if k]
     chosen = [s for s in SETS if not wanted or s.key in wanted]
@@ -112,13 +144,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     rows = []
     for s in chosen:
-        row = run_set(s, seeds=args.seeds, model=args.model)
+        row = run_set(s, seeds=args.seeds, model=args.model, balance=args.balance,
+                      growth=args.growth, stop_words=args.stop_words, tuned=args.thesis_tuned)
         rows.append(row)
         print(" | ".join(str(v) for v in row.values()), flush=True)
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 250, "display.max_columns", 20):
         print()
-        print(f"model={args.model}, seeds={args.seeds}, priors 1+1, stopping rule: "
+        print(f"model={args.model}, balance={args.balance or 'default'}, "
+              f"growth={args.growth}, stop_words={args.stop_words}, "
+              f"thesis_tuned={args.thesis_tuned}, "
+              f"seeds={args.seeds}, priors 1+1, stopping rule: "
               "target recall 0.95, confidence 0.95")
         print(table.to_string(index=False))
     return 0

@@ -10,7 +10,10 @@ import pytest
 
 from metareview.errors import InputError
 from metareview.review.screening_ranking import (
+    DoubleBalance,
     Ranker,
+    double_balance_n_included,
+    double_balance_sample,
     n_to_recall,
     recall_at,
     recall_curve,
@@ -154,3 +157,69 @@ def test_nudging_logistic_near_published_wss() -> None:
     res = simulate(f, label_column="included", seed=0, model="logistic")
     assert abs(res.wss() - 0.669) < 0.10
     assert abs(res.recall_at(fraction=0.1) - 0.621) < 0.10
+
+
+# ---------------------------------------------------------------- double balance (ASReview)
+# Rule (ASReview v1 DoubleBalance, defaults a = 2.155, alpha = 0.94, b = 0.789, beta = 1):
+#   w1 = a (n1/n0)^(-alpha), w0 = 1 - (1 - b)(1 + ln n)^(-beta), n = n1 + n0,
+#   expected relevant rows = n w1 n1 / (w1 n1 + w0 n0), randomly rounded, clamped to [1, n-2].
+
+
+def test_double_balance_counts_by_hand() -> None:
+    # n1 = 2, n0 = 8, n = 10:
+    #   w1 = 2.155 x 4^0.94 = 2.155 x exp(0.94 x 1.3862944) = 2.155 x 3.6807506 = 7.9320175
+    #   w0 = 1 - 0.211 / (1 + ln 10) = 1 - 0.211 / 3.3025851 = 0.9361106
+    #   expected = 10 x 15.8640351 / (15.8640351 + 7.4888852) = 6.7931697
+    assert double_balance_n_included(2, 8) == pytest.approx(6.7931697, abs=1e-6)
+    # so 6 or 7 relevant rows (7 with probability 0.7931697), the rest (4 or 3) irrelevant,
+    # each class filled with whole copies first: 7 = 3 x 2 + 1 sampled, 3 of the 8 zeros.
+    y = np.array([1, 0, 0, 0, 1, 0, 0, 0, 0, 0])
+    rng = np.random.default_rng(0)
+    n_rel = []
+    for _ in range(400):
+        idx = double_balance_sample(y, rng=rng)
+        assert idx.size == 10
+        k1 = int(y[idx].sum())
+        n_rel.append(k1)
+        ones = idx[y[idx] == 1]
+        # every relevant record appears floor(k1 / 2) or ceil(k1 / 2) times
+        assert sorted(np.bincount(ones, minlength=10)[[0, 4]].tolist()) == [k1 // 2,
+                                                                            k1 - k1 // 2]
+        zeros = idx[y[idx] == 0]
+        assert np.unique(zeros).size == zeros.size == 10 - k1  # fewer than 8: no copies
+    assert set(n_rel) == {6, 7}
+    # share of 7s: binomial(400, 0.7932), SD 0.020 -> within 4 SD
+    assert abs(np.mean(np.array(n_rel) == 7) - 0.7931697) < 0.081
+
+
+def test_double_balance_clamps_and_custom_parameters() -> None:
+    # n1 = n0 = 1: w1 = 2.155, w0 = 1 - 0.211 / (1 + ln 2) = 0.8753800,
+    # expected = 2 x 2.155 / 3.0303800 = 1.4222639 -> 1 or 2, clamped to [1, n - 2 = 0] -> 1
+    assert double_balance_n_included(1, 1) == pytest.approx(1.4222639, abs=1e-6)
+    y = np.array([0, 1])
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        idx = double_balance_sample(y, rng=rng)
+        assert sorted(idx.tolist()) == [0, 1]
+    # a = 1, alpha = 0, b = 1: w1 = 1, w0 = 1 -> no resampling, expected = n1 exactly
+    flat = DoubleBalance(a=1.0, alpha=0.0, b=1.0, beta=1.0)
+    assert double_balance_n_included(3, 17, params=flat) == pytest.approx(3.0)
+    y = np.array([1] * 3 + [0] * 17)
+    idx = double_balance_sample(y, rng=np.random.default_rng(1), params=flat)
+    assert sorted(idx.tolist()) == list(range(20))  # each record once
+    with pytest.raises(InputError, match="both classes"):
+        double_balance_n_included(0, 5)
+    with pytest.raises(InputError, match="a must be positive"):
+        DoubleBalance(a=0.0)
+
+
+def test_simulation_double_balance_is_deterministic_for_a_seed() -> None:
+    f = _toy()
+    a = simulate(f, seed=7, model="nb", balance="double", growth=0.05)
+    b = simulate(f, seed=7, model="nb", balance=DoubleBalance(), growth=0.05)
+    assert a.order.tolist() == b.order.tolist()
+    assert sorted(a.order.tolist()) == list(range(40))
+    # the separable toy: every relevant record right after the priors, as with weighting
+    assert a.labels[:6].tolist() == [1, 0, 1, 1, 1, 1]
+    with pytest.raises(InputError, match="balance"):
+        simulate(f, balance="triple")
