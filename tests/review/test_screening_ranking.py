@@ -223,3 +223,7 @@ def test_simulation_double_balance_is_deterministic_for_a_seed() -> None:
     assert a.labels[:6].tolist() == [1, 0, 1, 1, 1, 1]
     with pytest.raises(InputError, match="balance"):
         simulate(f, balance="triple")
+    r = Ranker(model="nb", balance="double").fit(
+        ["statin trial in adults", "a survey of bird song"], [1, 0])
+    assert r.balance == DoubleBalance(a=2.155, alpha=0.94, b=0.789, beta=1.0)
+    assert r.rank(["bird migration survey", "randomised statin trial"]).tolist() == [1, 0]
