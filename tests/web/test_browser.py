@@ -17,6 +17,24 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 DATA = Path(__file__).resolve().parent / "data"
+# A PubMed-style RIS of one record: the Scopus export's "Exercise influence on the
+# microbiome-gut-brain axis" (Dalton et al. 2019, Gut Microbes 10:555-568) as a meeting
+# abstract: same title, authors, year and journal, another volume and pages, no DOI. Hand
+# score of find_duplicates (title 4, authors 2, year 1, volume 1, pages 1, journal 0.5):
+# (4 + 2 + 1 + 0 + 0 + 0.5) / 9.5 = 0.789, held for a person (review band 0.75-0.9).
+PAIR_RIS = """TY  - JOUR
+TI  - Exercise influence on the microbiome\u2013gut\u2013brain axis
+AU  - Dalton, A.
+AU  - Mermier, C.
+AU  - Zuhl, M.
+PY  - 2019
+T2  - Gut Microbes
+VL  - 11
+SP  - 12
+EP  - 13
+DB  - PubMed
+ER  - 
+"""
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -88,6 +106,37 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
         lead.click("#import-form button[type=submit]")
         lead.wait_for_url(f"{url}/p/{pid}")
         assert "Imported 6 records" in lead.inner_text("main")
+        # --- a second database brings a possible duplicate: the lead decides it --------
+        pair = tmp_path / "pubmed_pair.ris"
+        pair.write_text(PAIR_RIS, encoding="utf-8")
+        lead.click("text=Import a database export")
+        lead.set_input_files("input[type=file]", str(pair))
+        lead.fill("input[name=database]", "PubMed")
+        lead.fill("input[name=date]", "2024-03-02")
+        lead.click("#import-form button[type=submit]")
+        lead.wait_for_url(f"{url}/p/{pid}")
+        assert "Imported 1 records" in lead.inner_text("main")
+        with lead.expect_navigation():
+            lead.click("#nav-duplicates")
+        assert "Nothing to decide." in lead.inner_text("main")
+        with lead.expect_navigation():
+            lead.click("#run-dedup button")
+        assert "0 duplicates removed, 1 pairs left for a person" in lead.inner_text("main")
+        card = lead.locator("section.pair")
+        assert card.count() == 1
+        table = card.locator("table.side-by-side").inner_text()
+        for text in ("Dalton, A.; Mermier, C.; Zuhl, M.", "555-568", "12-13", "Scopus", "PubMed",
+                     "Gut Microbes"):
+            assert text in table, text
+        # the PAIR_RIS hand score: (4 + 2 + 1 + 0 + 0 + 0.5) / 9.5 = 0.789
+        assert "volume or pages differ" in card.inner_text() and "0.789" in card.inner_text()
+        assert lead.locator("tr.differ").count() == 3  # volume, pages, source database
+        lead.screenshot(path=str(shots / "duplicates.png"), full_page=True)
+        with lead.expect_navigation():
+            card.locator("button:has-text('Same record')").click()
+        assert "Nothing to decide." in lead.inner_text("main")
+        assert "kept" in lead.inner_text("main")
+        lead.goto(f"{url}/p/{pid}")
         for name in ("bob", "cat"):
             lead.fill("#add-member input[name=username]", name)
             lead.fill("#add-member input[name=password]", password)
@@ -96,11 +145,14 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
         lead.fill("#add-reason input[name=label]", "Wrong population")
         lead.click("#add-reason button[type=submit]")
         lead.wait_for_selector("li:has-text('Wrong population')")
+        lead.fill("#add-reason input[name=label]", "Wrong outcome")
+        lead.click("#add-reason button[type=submit]")
+        lead.wait_for_selector("li:has-text('Wrong outcome')")
         lead.screenshot(path=str(shots / "project.png"), full_page=True)
 
         # --- two reviewers screen the same six records, one conflict -------------------
         bob = _login(chromium, url, "bob", password)
-        seen_bob = _screen(bob, url, pid, ["i", "i", "e", "e", "e", "m"])
+        seen_bob = _screen(bob, url, pid, ["i", "i", "e", "e", "m", "m"])
         cat = _login(chromium, url, "cat", password)
         cat.goto(f"{url}/p/{pid}/screen/title_abstract")
         cat.wait_for_selector("h1.title")
@@ -120,7 +172,7 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
         assert cat.inner_text("h1.title") != first
         cat.goto(f"{url}/p/{pid}/screen/title_abstract")
         keys = {seen_bob[0]: "i", seen_bob[1]: "e", seen_bob[2]: "e", seen_bob[3]: "e",
-                seen_bob[4]: "e", seen_bob[5]: "m"}
+                seen_bob[4]: "m", seen_bob[5]: "m"}
         for _ in range(6):
             cat.wait_for_selector("h1.title")
             title = cat.inner_text("h1.title")
@@ -142,6 +194,72 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
         with lead.expect_navigation():
             conflicts.locator("button:has-text('Include')").click()
         assert lead.locator("div.conflict").count() == 0
+
+        # --- full texts: the lead records retrieval, two reviewers screen by keyboard -----
+        # after title/abstract: seen_bob[0] include (both), seen_bob[1] include (the lead's
+        # resolution), seen_bob[4] and seen_bob[5] maybe (both) go to full text; the other 2
+        # are excluded
+        retrieval = {seen_bob[0]: "retrieved", seen_bob[1]: "retrieved",
+                     seen_bob[4]: "retrieved", seen_bob[5]: "not_retrieved"}
+        from metareview.review.project import ReviewProject
+
+        with ReviewProject.open(db, "Brain-gut axis review") as project:
+            unique = project.records_frame(subset="unique", raw=False)
+        rid_of = dict(zip(unique["title"], unique["record_id"], strict=True))
+        lead.goto(f"{url}/p/{pid}/screen/full_text")  # the queue starts at one of the three
+        assert lead.inner_text("h1.title") in retrieval
+        for title, status in retrieval.items():
+            lead.goto(f"{url}/p/{pid}/screen/full_text/{rid_of[title]}")
+            assert lead.inner_text("h1.title") == title
+            lead.select_option("aside select[name=status]", status)
+            if status == "not_retrieved":
+                lead.fill("aside input[name=reason]", "No response from the authors")
+            with lead.expect_navigation():
+                lead.click("aside form.inline button[type=submit]")
+            assert f"Retrieval: {status}" in lead.inner_text("aside")
+        # 1: Wrong population (the lead's first full-text reason)
+        ft_keys = {seen_bob[0]: ["i"], seen_bob[1]: ["i"], seen_bob[4]: ["1", "e"]}
+        for reviewer in (bob, cat):
+            reviewer.goto(f"{url}/p/{pid}/screen/full_text")
+            for _ in range(3):  # the report not retrieved is not offered
+                reviewer.wait_for_selector("h1.title")
+                title = reviewer.inner_text("h1.title")
+                if ft_keys[title] != ["i"]:
+                    # e before choosing a reason: nothing is sent, the reason list is pointed out
+                    here = reviewer.url
+                    reviewer.keyboard.press("e")
+                    reviewer.wait_for_selector("#reason-needed:not([hidden])")
+                    assert reviewer.url == here
+                    assert reviewer.evaluate("document.activeElement.id") == "reason"
+                    reviewer.evaluate("document.activeElement.blur()")
+                    if reviewer is cat:
+                        reviewer.screenshot(path=str(shots / "full_text.png"), full_page=True)
+                for key in ft_keys[title]:
+                    if key == "e" or key == "i":
+                        with reviewer.expect_navigation():
+                            reviewer.keyboard.press(key)
+                    else:
+                        reviewer.keyboard.press(key)
+                        assert reviewer.input_value("select[name=reason]") == "Wrong population"
+            reviewer.wait_for_selector("text=nothing left for you")
+        # PRISMA counts, by hand: Scopus 6 + PubMed 1 identified; 1 duplicate removed (the
+        # lead's "Same record"); 6 screened, 2 excluded; 4 reports sought, 1 not retrieved,
+        # 3 assessed; 1 excluded (Wrong population), 2 included, 2 studies (a report not
+        # grouped into a study is its own)
+        expected = {"identified:Scopus": 6, "identified:PubMed": 1, "duplicates_removed": 1, "records_screened": 6, "records_excluded": 2,
+                    "records_awaiting_screening": 0, "reports_sought": 4,
+                    "reports_not_retrieved": 1, "reports_awaiting_retrieval": 0,
+                    "reports_assessed": 3, "reports_awaiting_assessment": 0,
+                    "reports_included": 2, "studies_included": 2,
+                    "reports_excluded:Wrong population": 1}
+        lead.goto(f"{url}/p/{pid}/prisma")
+        shown = {lead.locator("#prisma-counts tr").nth(i).get_attribute("data-count"):
+                 int(lead.locator("#prisma-counts tr td").nth(i).inner_text())
+                 for i in range(lead.locator("#prisma-counts tr").count())}
+        assert {k: shown.get(k) for k in expected} == expected
+        assert "Wrong outcome" not in lead.inner_text("#prisma-counts")
+        assert lead.locator("img.prisma").evaluate("img => img.naturalWidth") > 300
+        lead.screenshot(path=str(shots / "prisma.png"), full_page=True)
 
         # --- extraction: a form, two studies, the lead's extraction --------------------
         lead.goto(f"{url}/p/{pid}/extraction")
@@ -179,7 +297,6 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
         # --- PRISMA and analysis -----------------------------------------------------------
         lead.goto(f"{url}/p/{pid}/prisma")
         assert lead.locator("img.prisma").evaluate("img => img.naturalWidth") > 300
-        lead.screenshot(path=str(shots / "prisma.png"), full_page=True)
         lead.goto(f"{url}/p/{pid}/analysis")
         pooled = lead.inner_text("p.pooled")
         # metafor: rma(c(0.2, 0.4), c(0.01, 0.02), method = "REML") gives 0.275 [0.085, 0.465]
@@ -202,5 +319,6 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
     keep = os.environ.get("METAREVIEW_SCREENSHOTS")
     if keep:  # refresh docs/screenshots: METAREVIEW_SCREENSHOTS=docs/screenshots
         Path(keep).mkdir(parents=True, exist_ok=True)
-        for name in ("screening.png", "rob.png", "prisma.png", "analysis.png"):
+        for name in ("screening.png", "rob.png", "prisma.png", "analysis.png",
+                     "duplicates.png", "full_text.png"):
             shutil.copy(shots / name, Path(keep) / name)

@@ -123,3 +123,32 @@ def test_csrf_and_bad_decisions_are_refused(pair_store, login) -> None:
     assert "column decision" in r.text and "same" in r.text
     with ReviewProject.open(db, "P1") as p:
         assert len(p.pending_duplicate_pairs()) == 1
+
+
+def test_a_report_not_retrieved_leaves_the_full_text_queue(store, login) -> None:
+    """Full text: records 1 and 2 pass title/abstract (both reviewers include); the lead
+    marks record 2 not retrieved, so bob is offered record 1 only (counted by hand: 2 passed,
+    1 not retrieved)."""
+    pid, (r1, r2, _, _) = store["pid"], store["ids"]
+    bob, cat, ann = login("bob"), login("cat"), login("ann")
+    for reviewer in (bob, cat):
+        for rid in (r1, r2):
+            r = reviewer.post(f"/p/{pid}/screen/title_abstract/{rid}",
+                              data={"decision": "include"})
+            assert r.status_code == 303
+    r = ann.post(f"/p/{pid}/retrieval/{r2}", data={"status": "not_retrieved", "reason": ""})
+    assert r.status_code == 400 and "column reason" in r.text
+    r = ann.post(f"/p/{pid}/retrieval/{r2}",
+                 data={"status": "not_retrieved", "reason": "No response from the authors"})
+    assert r.status_code == 303
+    r = bob.get(f"/p/{pid}/screen/full_text")
+    assert r.status_code == 303 and r.headers["location"].endswith(f"/full_text/{r1}")
+    page = bob.get(f"/p/{pid}/screen/full_text/{r1}").text
+    # the full-text page offers the lead's reasons by number and guards "exclude"
+    assert 'data-needs-reason="reason"' in page and 'id="reason-needed"' in page
+    r = bob.post(f"/p/{pid}/screen/full_text/{r1}", data={"decision": "include"})
+    assert r.status_code == 303
+    assert "nothing left for you" in bob.get(f"/p/{pid}/screen/full_text").text
+    with ReviewProject.open(store["db"], "P1") as p:
+        counts = p.prisma_counts()
+    assert (counts.reports_sought, counts.reports_not_retrieved) == (2, 1)

@@ -11,7 +11,7 @@ from typing import Any
 
 def _concrete(path: str, store: dict[str, Any]) -> str:
     values = {"pid": store["pid"], "stage": "title_abstract", "rid": store["ids"][0],
-              "sid": 1, "outcome": "Mortality"}
+              "sid": 1, "outcome": "Mortality", "link_id": 1}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 
@@ -36,6 +36,9 @@ def test_every_route_but_login_needs_a_session(app, store, login):
     # record, vote, retrieval, conflicts, resolve; extraction (5), RoB (3); PRISMA, analysis (2)
     assert len(checked) >= 26, checked
     assert ("POST", "/p/{pid}/screen/{stage}/{rid}") in checked
+    for route in (("GET", "/p/{pid}/duplicates"), ("POST", "/p/{pid}/duplicates/run"),
+                  ("POST", "/p/{pid}/duplicates/{link_id}")):
+        assert route in checked
 
 
 def test_login_page_and_static_files_are_public(login):

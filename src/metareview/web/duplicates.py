@@ -57,10 +57,10 @@ def pending_pairs_side_by_side(project: ReviewProject) -> list[dict[str, Any]]:
         sides = []
         for rid in (int(pair["record_a_id"]), int(pair["record_b_id"])):
             row = records.loc[rid]
-            if "source_database" in row.index and _show(row["source_database"]):
-                db = f"{_show(row['database'])} ({_show(row['source_database'])})"
-            else:
-                db = _show(row["database"])
+            db = _show(row["database"])
+            source = _show(row["source_database"]) if "source_database" in row.index else ""
+            if source and source.casefold() != db.casefold():  # e.g. Ovid's "Embase Classic"
+                db = f"{db} ({source})"
             side = {"record_id": rid, **{col: _show(row[col]) for col, _ in FIELDS}}
             side["database"] = db
             sides.append(side)

@@ -39,8 +39,12 @@ def prisma(ctx: ProjectContext = Depends(project_context)) -> Response:
     items = [] if counts is None else [
         (k, v) for k, v in counts.__dict__.items() if isinstance(v, int)]
     reasons = [] if counts is None else sorted(counts.reports_excluded.items())
-    return render(ctx.request, "prisma.html", **ctx.template(figure=figure, error=error,
-                                                              counts=items, reasons=reasons))
+    sources = [] if counts is None else [
+        *sorted(counts.identified_databases.items()), *sorted(counts.identified_registers.items())]
+    removed = [] if counts is None else sorted(counts.removed_other.items())
+    return render(ctx.request, "prisma.html", **ctx.template(
+        figure=figure, error=error, counts=items, reasons=reasons, sources=sources,
+        removed=removed))
 
 
 def analysis_table(ctx: ProjectContext):  # type: ignore[no-untyped-def]
