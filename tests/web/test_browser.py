@@ -246,7 +246,8 @@ def test_review_team_in_chromium(chromium, tmp_path, serve, password):
         # lead's "Same record"); 6 screened, 2 excluded; 4 reports sought, 1 not retrieved,
         # 3 assessed; 1 excluded (Wrong population), 2 included, 2 studies (a report not
         # grouped into a study is its own)
-        expected = {"identified:Scopus": 6, "identified:PubMed": 1, "duplicates_removed": 1, "records_screened": 6, "records_excluded": 2,
+        expected = {"identified:Scopus": 6, "identified:PubMed": 1, "duplicates_removed": 1,
+                    "records_screened": 6, "records_excluded": 2,
                     "records_awaiting_screening": 0, "reports_sought": 4,
                     "reports_not_retrieved": 1, "reports_awaiting_retrieval": 0,
                     "reports_assessed": 3, "reports_awaiting_assessment": 0,
