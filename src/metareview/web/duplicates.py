@@ -3,9 +3,10 @@
 :meth:`metareview.review.project.ReviewProject.pending_duplicate_pairs` gives only the two
 record ids, the reason and the score of each queued link; this joins the two records'
 bibliographic fields (and the database each came from) for display. The pairs come from
-:func:`metareview.review.dedup.find_duplicates`, whose scoring follows the sorted-
-neighbourhood record linkage reviewed by Bramer et al. (2016), J Med Libr Assoc 104(3):240,
-doi:10.3163/1536-5050.104.3.014.
+:func:`metareview.review.dedup.find_duplicates` (sorted-neighbourhood comparison: Hernández &
+Stolfo 1995, SIGMOD Rec 24(2):127, doi:10.1145/568271.223807); a person checks the uncertain
+ones, as Bramer et al. (2016), J Med Libr Assoc 104(3):240, doi:10.3163/1536-5050.104.3.014,
+recommend for de-duplication in systematic reviews.
 """
 
 from __future__ import annotations
