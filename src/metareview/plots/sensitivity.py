@@ -57,6 +57,24 @@ def _het_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     return out, tuple(cols)
 
 
+def _rows_plot(frame: Any, labels: list[str], header: str, cols: tuple[str, ...], overall: Any, res: Any, *,
+               ax: Any, style: Any, measure: str | None, level: float | None, transf: Any,
+               xlim: tuple[float, float] | None, decimals: int) -> Any:  # fmt: skip
+    """A forest plot whose rows are refits (leave-one-out, cumulative), not studies."""
+    fp = ForestPlot.from_frame(
+        frame.assign(_label=labels),
+        label="_label",
+        label_header=header,
+        columns=cols,
+        overall=overall,
+        overall_label="All studies",
+        measure=measure if measure is not None else getattr(res, "measure", None),
+        level=float(level if level is not None else getattr(res, "level", 95)),
+        transf=transf,
+    )
+    return fp.plot(ax, style=style, xlim=xlim, pi=None, decimals=decimals, weights=False)
+
+
 @literal_text
 def leave_one_out_plot(
     loo: Any,
@@ -91,19 +109,9 @@ def leave_one_out_plot(
     Figure, or the Axes when *ax* was given.
     """
     frame, cols = _het_columns(_frame(loo, "leave_one_out"))
-    frame = frame.assign(_label=["Omitting " + str(s) for s in frame["slab"]])
-    fp = ForestPlot.from_frame(
-        frame,
-        label="_label",
-        label_header="Study omitted",
-        columns=cols,
-        overall=res,
-        overall_label="All studies",
-        measure=measure if measure is not None else getattr(res, "measure", None),
-        level=float(level if level is not None else getattr(res, "level", 95)),
-        transf=transf,
-    )
-    return fp.plot(ax, style=style, xlim=xlim, pi=None, decimals=decimals, weights=False)
+    labels = ["Omitting " + str(s) for s in frame["slab"]]
+    return _rows_plot(frame, labels, "Study omitted", cols, res, res, ax=ax, style=style, measure=measure,
+                      level=level, transf=transf, xlim=xlim, decimals=decimals)  # fmt: skip
 
 
 @literal_text
@@ -133,18 +141,9 @@ def cumulative_plot(
     Other parameters as in :func:`leave_one_out_plot`.
     """
     frame, cols = _het_columns(_frame(cum, "cumulative"))
-    frame = frame.assign(_label=["+ " + str(s) if i else str(s) for i, s in enumerate(frame["slab"])])
-    fp = ForestPlot.from_frame(
-        frame,
-        label="_label",
-        label_header="Study added",
-        columns=cols,
-        overall=None,
-        measure=measure if measure is not None else getattr(res, "measure", None),
-        level=float(level if level is not None else getattr(res, "level", 95)),
-        transf=transf,
-    )
-    return fp.plot(ax, style=style, xlim=xlim, pi=None, decimals=decimals, weights=False)
+    labels = ["+ " + str(s) if i else str(s) for i, s in enumerate(frame["slab"])]
+    return _rows_plot(frame, labels, "Study added", cols, None, res, ax=ax, style=style, measure=measure,
+                      level=level, transf=transf, xlim=xlim, decimals=decimals)  # fmt: skip
 
 
 @literal_text
