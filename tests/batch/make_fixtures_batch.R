@@ -1,8 +1,8 @@
 # Reference values for tests/batch: one metafor fit per group of tests/batch/data/long.csv
 # and of metadat's dat.bcg (log risk ratios grouped by allocation).
-# Run from the repository root:  Rscript tests/batch/make_fixtures_batch.R
+# Run from this folder (as scripts/make-fixtures.sh does) or from the repository root.
 suppressPackageStartupMessages({library(metafor); library(jsonlite)})
-here <- "tests/batch"
+here <- if (file.exists(file.path("data", "long.csv"))) "." else "tests/batch"
 one <- function(r) {
   p <- predict(r)
   list(k = r$k, estimate = as.numeric(r$b), se = r$se, zval = r$zval, pval = r$pval,
