@@ -1,7 +1,7 @@
 # Reference values for metareview.review.screening.agreement, computed in base R from the
 # published formulas (irr/irrCAC are not installable here), written independently of the
-# Python code. Run from the repository root:
-#   Rscript tests/review/fixtures_screening/agreement_reference.R
+# Python code. Run from this folder (as scripts/make-fixtures.sh does):
+#   Rscript agreement_reference.R
 # Sources: Cohen (1960) kappa; Fleiss, Cohen & Everitt (1969) Psychol Bull 72:323 large-sample
 # and null variances; Byrt, Bishop & Carlin (1993) J Clin Epidemiol 46:423 PABAK;
 # Gwet (2008) Br J Math Stat Psychol 61:29 AC1 and its variance (infinite population).
@@ -76,7 +76,7 @@ raw$a <- a; raw$b <- b; raw$categories <- lev; raw$table <- unclass(as.matrix(ta
 dimnames(raw$table) <- NULL
 cases$raw_three_categories <- raw
 
-out <- file.path("tests", "review", "fixtures_screening", "agreement_reference.json")
+out <- "agreement_reference.json"
 writeLines(toJSON(cases, digits = NA, auto_unbox = TRUE, matrix = "rowmajor", na = "null",
                   pretty = TRUE), out)
 cat("wrote", out, "\n")
