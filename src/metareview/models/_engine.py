@@ -175,8 +175,41 @@ def fit_batch(
         A = np.einsum("bij,bjk,bkl->bil", afit.A, meat, afit.A)
         rss_f = (w * afit.r**2).sum(axis=1)
     ddf = k - p
+    tests = coefficient_tests(b, A, rss_knha, ddf, test=test, level=level, btt=btt)
+
+    # heterogeneity, from the common-effect fit
+    fe = wls(design, ymc, m / v, mask)
+    het = heterogeneity(fe.rss, tr_P(design, fe), k, p, tau2, is_ee)
+
+    if fit_stats:
+        logv = np.log(np.where(mask, v + tau2[:, None], 1.0)).sum(axis=1)
+        sum_logvi = (np.log(v) * m).sum(axis=1)
+        fit_ML, fit_REML = fit_statistics(
+            logv=logv, rss=rss_f, logdet_xtx=design.logdet_xtx(m), logdet_xtwx=logdet(design.xtdx(w)),
+            sum_logvi=sum_logvi, k=k, p=p, parms=p + np.where(is_ee | (tau2_fixed is not None), 0, 1),
+        )  # fmt: skip
+        shown = w if weights is None else np.where(mask, weights, 0.0)
+        weights = 100 * shown / shown.sum(axis=1, keepdims=True)
+    else:  # rma_batch: the pooled numbers only
+        fit_ML = fit_REML = _no_fit_statistics(B)
+        weights = w
+    return BatchArrays(
+        b=b, tau2=tau2, se_tau2=np.where(k == 1, np.nan, se_tau2), **tests, **het,
+        ddf=ddf.astype(float), k=k.astype(int), p=p, weights=weights, w=w,
+        fit_ML=fit_ML, fit_REML=fit_REML, converged=converged, iterations=iterations,
+        method_used=method_used, stuck_at_local_max=stuck,
+    )  # fmt: skip
+
+
+def coefficient_tests(
+    b: Array, A: Array, rss: Array, ddf: Array, *, test: str, level: float, btt: Sequence[int] | None
+) -> dict[str, object]:
+    """Standard errors, z or t tests, confidence limits and the omnibus test QM of the
+    coefficients ``b`` (B, p) with unscaled covariance ``A`` (B, p, p); ``rss`` (the weighted
+    residual sum of squares) scales it for the Knapp-Hartung test."""
+    B, p = b.shape
     if test == "knha":
-        s2w = np.where(rss_knha <= np.finfo(float).eps, 0.0, rss_knha / np.where(ddf > 0, ddf, np.nan))
+        s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / np.where(ddf > 0, ddf, np.nan))
         vb = s2w[:, None, None] * A
     else:
         vb = A
@@ -194,18 +227,20 @@ def fit_batch(
         2 * special.stdtr(df_safe[:, None], -np.abs(zval)),
         2 * special.ndtr(-np.abs(zval)),
     )
-    ci_lb = b - crit[:, None] * se
-    ci_ub = b + crit[:, None] * se
-
     # omnibus test of the coefficients in btt
     btt_idx = np.arange(p) if btt is None else np.asarray(btt, dtype=int)
     mdf = btt_idx.size
-    bt = b[:, btt_idx]
-    vbt = vb[:, btt_idx][:, :, btt_idx]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        QM = np.einsum("bi,bij,bj->b", bt, inv(vbt), bt)
-    # metafor inverts vb by a Cholesky factorisation and reports NA when it fails
-    singular = ~(np.diagonal(vbt, axis1=1, axis2=2) > 0).all(axis=1)
+    if p == 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            QM = b[:, 0] ** 2 / vb[:, 0, 0]
+        singular = ~(vb[:, 0, 0] > 0)
+    else:
+        bt = b[:, btt_idx]
+        vbt = vb[:, btt_idx][:, :, btt_idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            QM = np.einsum("bi,bij,bj->b", bt, inv(vbt), bt)
+        # metafor inverts vb by a Cholesky factorisation and reports NA when it fails
+        singular = ~(np.diagonal(vbt, axis1=1, axis2=2) > 0).all(axis=1)
     QM = np.where(singular, np.nan, QM)
     if test in ("t", "knha"):
         QM = QM / mdf
@@ -214,13 +249,17 @@ def fit_batch(
     else:
         QMp = special.chdtrc(float(mdf), QM)
         QMdf = (np.full(B, float(mdf)), np.full(B, np.nan))
+    return {"vb": vb, "se": se, "zval": zval, "pval": pval, "ci_lb": b - crit[:, None] * se,
+            "ci_ub": b + crit[:, None] * se, "crit": crit, "QM": QM, "QMp": QMp, "QMdf": QMdf}  # fmt: skip
 
-    # heterogeneity, from the common-effect fit
-    fe = wls(design, ymc, m / v, mask)
+
+def heterogeneity(QE: Array, trP: Array, k: Array, p: int, tau2: Array, is_ee: Array) -> dict[str, Array]:
+    """QE and its p-value, the typical within-study variance and I^2, H^2 as metafor reports
+    them, from the common-effect fit's residual sum of squares ``QE`` and tr(P) (Higgins &
+    Thompson 2002; for the common-effect model, from QE)."""
     has_df = k > p
-    QE = np.where(has_df, np.maximum(0.0, fe.rss), 0.0)
+    QE = np.where(has_df, np.maximum(0.0, QE), 0.0)
     QEp = np.where(has_df, special.chdtrc(np.maximum(k - p, 1).astype(float), QE), 1.0)
-    trP = tr_P(design, fe)
     with np.errstate(divide="ignore", invalid="ignore"):
         vt = np.where(has_df, (k - p) / trP, 0.0)
         I2_re = 100 * tau2 / (vt + tau2)
@@ -230,44 +269,28 @@ def fit_batch(
     I2 = np.where(has_df, np.where(is_ee, I2_ee, I2_re), 0.0)
     H2 = np.where(has_df, np.where(is_ee, H2_ee, H2_re), 1.0)
     I2 = np.where(np.isnan(I2) & has_df & is_ee, 0.0, I2)
+    return {"QE": QE, "QEp": QEp, "vt": vt, "I2": I2, "H2": H2}
 
-    if not fit_stats:  # rma_batch: the pooled numbers only
-        nan = np.full(B, np.nan)
-        none = {key: nan for key in ("ll", "dev", "AIC", "BIC", "AICc")}
-        return BatchArrays(
-            b=b, vb=vb, se=se, zval=zval, pval=pval, ci_lb=ci_lb, ci_ub=ci_ub,
-            tau2=tau2, se_tau2=np.where(k == 1, np.nan, se_tau2),
-            QE=QE, QEp=QEp, I2=I2, H2=H2, vt=vt, QM=QM, QMp=QMp, QMdf=QMdf, ddf=ddf.astype(float),
-            crit=crit, k=k.astype(int), p=p, weights=w, w=w, fit_ML=none, fit_REML=none,
-            converged=converged, iterations=iterations, method_used=method_used, stuck_at_local_max=stuck,
-        )  # fmt: skip
 
-    # fit statistics (both likelihoods, as metafor's fit.stats)
-    parms = p + np.where(is_ee | (tau2_fixed is not None), 0, 1)
-    logv = np.log(np.where(mask, v + tau2[:, None], 1.0)).sum(axis=1)
-    ll_ml = -0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * rss_f
-    ll_reml = (
-        -0.5 * (k - p) * np.log(2 * np.pi)
-        + 0.5 * design.logdet_xtx(m)
-        - 0.5 * logv
-        - 0.5 * logdet(design.xtdx(w))
-        - 0.5 * rss_f
-    )
-    sat = (-0.5 * np.log(2 * np.pi * v) * m).sum(axis=1)
-    dev_ml = np.where(has_df, -2 * (ll_ml - sat), 0.0)
-    fit_ML = _ic(ll_ml, dev_ml, parms, k)
-    fit_REML = _ic(ll_reml, -2 * ll_reml, parms, k - p)
+def fit_statistics(
+    *, logv: Array, rss: Array, logdet_xtx: Array, logdet_xtwx: Array, sum_logvi: Array,
+    k: Array, p: int, parms: Array,
+) -> tuple[dict[str, Array], dict[str, Array]]:
+    """ML and REML log-likelihood, deviance and information criteria (metafor's fit.stats).
 
-    shown = w if weights is None else np.where(mask, weights, 0.0)
-    weights = 100 * shown / shown.sum(axis=1, keepdims=True)
-    return BatchArrays(
-        b=b, vb=vb, se=se, zval=zval, pval=pval, ci_lb=ci_lb, ci_ub=ci_ub,
-        tau2=tau2, se_tau2=np.where(k == 1, np.nan, se_tau2),
-        QE=QE, QEp=QEp, I2=I2, H2=H2, vt=vt, QM=QM, QMp=QMp, QMdf=QMdf, ddf=ddf.astype(float),
-        crit=crit, k=k.astype(int), p=p, weights=weights, w=w,
-        fit_ML=fit_ML, fit_REML=fit_REML, converged=converged, iterations=iterations,
-        method_used=method_used, stuck_at_local_max=stuck,
-    )  # fmt: skip
+    ``logv`` is sum log(v_i + tau2), ``rss`` the weighted residual sum of squares, the two
+    log-determinants are those of X'X and X'WX, and ``sum_logvi`` is sum log v_i (for the
+    saturated model of the ML deviance)."""
+    ll_ml = -0.5 * k * np.log(2 * np.pi) - 0.5 * logv - 0.5 * rss
+    ll_reml = -0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * logdet_xtx - 0.5 * logv - 0.5 * logdet_xtwx - 0.5 * rss
+    sat = -0.5 * (k * np.log(2 * np.pi) + sum_logvi)
+    dev_ml = np.where(k > p, -2 * (ll_ml - sat), 0.0)
+    return _ic(ll_ml, dev_ml, parms, k), _ic(ll_reml, -2 * ll_reml, parms, k - p)
+
+
+def _no_fit_statistics(B: int) -> dict[str, Array]:
+    nan = np.full(B, np.nan)
+    return {key: nan for key in ("ll", "dev", "AIC", "BIC", "AICc")}
 
 
 def _rows_of(control: Control, rows: slice | np.ndarray, B: int) -> Control:
