@@ -106,9 +106,18 @@ def test_draws_into_given_axes() -> None:
     assert "bar:Overall:Low" not in _by_gid(fig)
 
 
-def test_nos_is_not_plotted_and_matplotlib_only_here() -> None:
+def test_nos_gets_star_cells_and_matplotlib_only_here() -> None:
     nos = RobTable.from_frame(pd.DataFrame({"study": ["a"] * 3, "domain": ["S", "C", "O"],
                                             "judgement": [3, 1, 2]}), tool="nos_cohort")
+    # a star table is drawn as stars (tests/plots/test_rob_nos.py): no RoB 2 symbols
+    art = _by_gid(traffic_light_plot(nos))
+    assert art["count:a:S"].get_text() == "3/4"
+    assert not any(g.startswith("symbol:") for g in art)
+    # S 3, C 1, O 2 meets every AHRQ "Good" threshold
+    assert art["cell:a:Overall"].get_facecolor() == to_rgba(GREEN)
+    from metareview.plots.rob import nos_traffic_light_plot
+
+    rob2 = _table("rob2", {"a": ["Low"] * 5})
     with pytest.raises(NotApplicableError, match="stars"):
-        traffic_light_plot(nos)
+        nos_traffic_light_plot(rob2)
     assert "matplotlib.pyplot" not in sys.modules
