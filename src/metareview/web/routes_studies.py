@@ -135,10 +135,7 @@ def rob_figures(ctx: ProjectContext) -> tuple[list[dict[str, Any]], list[str]]:
         ["is_lead", "updated_at"])
     for instrument, grp in rows.groupby("instrument", sort=True):
         one = grp.drop_duplicates(["study", "domain"], keep="last")
-        tool = ROB_TOOLS[instrument]
-        if tool.startswith("nos"):
-            notes.append("Newcastle-Ottawa Scale judgements are listed in the table (no plot).")
-            continue
+        tool = ROB_TOOLS[instrument]  # NOS stars are plotted too (coloured by the AHRQ rule)
         from metareview.review.rob import INSTRUMENTS
 
         codes = {d.code for d in INSTRUMENTS[tool].domains}
