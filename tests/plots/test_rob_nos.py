@@ -204,6 +204,8 @@ def test_errors_name_the_column_and_wrong_tables_are_refused() -> None:
         nos_traffic_light_plot(rob2)
     with pytest.raises(NotApplicableError, match="not Newcastle-Ottawa stars"):
         nos_summary_plot(rob2)
+    with pytest.raises(NotApplicableError, match="RoB 2 has no star ranges"):
+        nos_level_ranges(rob2.tool)
     with pytest.raises(InputError, match="column weights: no weights"):
         nos_summary_plot(_nos(), weighted=True)
     with pytest.raises(InputError, match="column colours: unknown colour scheme 'viridis'"):
