@@ -115,6 +115,12 @@ def fit_batch(
             for s in range(0, B0, rows)
         ]
         return _concat(parts)
+    methods = (method,) if isinstance(method, str) else tuple(method)
+    if X is None and weights is None:
+        from metareview.models._intercept import fit_intercept
+
+        return fit_intercept(yi, vi, np.asarray(mask, dtype=bool), methods=methods, test=test, level=level,
+                             control=control, tau2_fixed=tau2_fixed, fit_stats=fit_stats)  # fmt: skip
     full = bool(mask.all())
     y = np.asarray(yi, dtype=float) if full else np.where(mask, yi, 0.0).astype(float)
     v = np.asarray(vi, dtype=float) if full else np.where(mask, vi, 1.0).astype(float)
@@ -124,7 +130,6 @@ def fit_batch(
     design = Design(X=None if X is None else np.where(mask[:, :, None], X, 0.0), B=B, k_max=kmax)
     p = design.p
     k = m.sum(axis=1)
-    methods = (method,) if isinstance(method, str) else tuple(method)
 
     # metafor estimates tau^2 from the outcomes centred at their unweighted mean
     ymc = np.where(mask, y - (y * m).sum(axis=1, keepdims=True) / np.maximum(k, 1)[:, None], 0.0)
@@ -221,12 +226,16 @@ def coefficient_tests(
     # the distribution functions as SciPy's ufuncs (the same Cephes routines scipy.stats
     # calls, without its per-call overhead, which dominated fits of many small analyses)
     df_safe = np.where(ddf > 0, ddf, 1).astype(float)
-    crit = np.where(use_t, special.stdtrit(df_safe, 1 - alpha / 2), -special.ndtri(alpha / 2))
-    pval = np.where(
-        use_t[:, None],
-        2 * special.stdtr(df_safe[:, None], -np.abs(zval)),
-        2 * special.ndtr(-np.abs(zval)),
-    )
+    if test == "z":  # no t distribution to evaluate (the common case, and the costly one)
+        crit = np.full(B, -special.ndtri(alpha / 2))
+        pval = 2 * special.ndtr(-np.abs(zval))
+    else:
+        crit = np.where(use_t, special.stdtrit(df_safe, 1 - alpha / 2), -special.ndtri(alpha / 2))
+        pval = np.where(
+            use_t[:, None],
+            2 * special.stdtr(df_safe[:, None], -np.abs(zval)),
+            2 * special.ndtr(-np.abs(zval)),
+        )
     # omnibus test of the coefficients in btt
     btt_idx = np.arange(p) if btt is None else np.asarray(btt, dtype=int)
     mdf = btt_idx.size
@@ -247,7 +256,8 @@ def coefficient_tests(
         QMp = np.where(ddf > 0, special.fdtrc(float(mdf), df_safe, QM), np.nan)
         QMdf = (np.full(B, float(mdf)), ddf.astype(float))
     else:
-        QMp = special.chdtrc(float(mdf), QM)
+        # for one coefficient, the chi-square(1) tail of z^2 is the two-sided normal p-value
+        QMp = np.where(np.isnan(QM), np.nan, pval[:, 0]) if p == 1 else special.chdtrc(float(mdf), QM)
         QMdf = (np.full(B, float(mdf)), np.full(B, np.nan))
     return {"vb": vb, "se": se, "zval": zval, "pval": pval, "ci_lb": b - crit[:, None] * se,
             "ci_ub": b + crit[:, None] * se, "crit": crit, "QM": QM, "QMp": QMp, "QMdf": QMdf}  # fmt: skip
