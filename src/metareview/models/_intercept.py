@@ -24,7 +24,7 @@ from metareview.models._engine import (
     fit_statistics,
     heterogeneity,
 )
-from metareview.models._sums import ORDER, PowerSums, RowSource, solve
+from metareview.models._sums import ORDER, PowerSums, RowSource, solve, stuck_below_zero
 from metareview.models.tau2 import COMMON_EFFECT, Control, estimate_tau2
 
 
@@ -168,20 +168,9 @@ def _iterative(
         target = None
     sol = solve(method, src, k, start, ctrl, target=target)
     tau2, info = sol.tau2.copy(), sol.info.copy()
-    stuck = np.zeros(todo.size, dtype=bool)
-    if method in ("ML", "REML") and ctrl.ll0check:
-        # metafor's check that the maximum is not below the likelihood at tau^2 = 0:
-        # ll(0) - ll(tau2) = (sum log(1 + tau2/v) + [REML] log(sum w / sum w0) + Q - Q0) / 2
-        cand = np.flatnonzero(sol.converged & (tau2 > ctrl.threshold))
-        if cand.size:
-            rows = todo[cand]
-            gap = src.log1p_sum(cand, tau2[cand]) + sol.Q[cand] - fe.Q[rows]
-            if method == "REML":
-                gap = gap + np.log(sol.s0[cand] / fe.s0[rows])
-            bad = cand[0.5 * gap > ctrl.ll0tol]
-            stuck[bad] = True
-            tau2[bad] = 0.0
-            info[bad] = (fe.trPP if method == "REML" else fe.S[1, 0])[todo[bad]]
+    stuck = stuck_below_zero(method, src, sol, fe.Q[todo], fe.s0[todo], ctrl)
+    tau2[stuck] = 0.0
+    info[stuck] = (fe.trPP if method == "REML" else fe.S[1, 0])[todo[stuck]]
     if method in ("ML", "REML"):
         se = np.sqrt(2.0 / info)
     else:

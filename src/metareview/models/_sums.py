@@ -257,3 +257,22 @@ def solve(
         if idx.size == 0:
             break
     return Solution(tau2=t, converged=converged, iterations=iterations, info=info, s0=s0, Q=Q)
+
+
+def stuck_below_zero(method: str, source: SumSource, sol: Solution, Q0: Array, s0_0: Array, control: Control) -> NDArray[np.bool_]:
+    """metafor's check that an ML or REML maximum is not below the likelihood at tau^2 = 0:
+    True where ll(0) - ll(tau2) exceeds ``control.ll0tol``. ``Q0`` and ``s0_0`` are Q and
+    sum w at tau^2 = 0. With L = sum log(1 + tau2 / v_i),
+
+        ll(0) - ll(tau2) = (L + Q(tau2) - Q(0) [+ log(sum w(tau2) / sum w(0)) for REML]) / 2.
+    """
+    bad = np.zeros(sol.tau2.size, dtype=bool)
+    if method not in ("ML", "REML") or not control.ll0check:
+        return bad
+    cand = np.flatnonzero(sol.converged & (sol.tau2 > control.threshold))
+    if cand.size:
+        gap = source.log1p_sum(cand, sol.tau2[cand]) + sol.Q[cand] - Q0[cand]
+        if method == "REML":
+            gap = gap + np.log(sol.s0[cand] / s0_0[cand])
+        bad[cand[0.5 * gap > control.ll0tol]] = True
+    return bad
