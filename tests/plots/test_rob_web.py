@@ -72,6 +72,6 @@ def test_rob_page_draws_nos_figures_from_the_form(site) -> None:  # type: ignore
     texts = re.findall(r"<!-- (.*?) -->", traffic)
     assert {"Ames 2019", "Bo 2020", "4/4", "2/4", "9/9", "5/9", "Good", "Fair"} <= set(texts)
     assert "Cole 2018" not in texts
-    assert 'id="cell:Bo 2020:S"' in traffic
+    assert 'id="cell:Bo_2020:S"' in traffic  # a valid XML id (the space replaced)
     # summary: Overall bar one half Good, one half Fair
     assert "Overall (AHRQ rating)" in re.findall(r"<!-- (.*?) -->", summary)

@@ -27,6 +27,8 @@ _LAZY: dict[str, str] = {
     "prisma_flow": "metareview.plots.prisma",
     "traffic_light_plot": "metareview.plots.rob",
     "rob_summary_plot": "metareview.plots.rob",
+    "nos_traffic_light_plot": "metareview.plots.rob",
+    "nos_summary_plot": "metareview.plots.rob",
     "save_figure": "metareview.plots._save",
     "STYLES": "metareview.plots._style",
     "PlotStyle": "metareview.plots._style",

@@ -19,9 +19,9 @@ Instruments
   Scale (NOS) for assessing the quality of nonrandomised studies in meta-analyses", Ottawa
   Hospital Research Institute), cohort and case-control versions: stars for Selection
   (0-4), Comparability (0-2) and Outcome or Exposure (0-3), total 0-9. The AHRQ
-  conversion (as used e.g. by Penson DF et al. 2012, AHRQ Comparative Effectiveness Review
-  48; thresholds restated in many reviews): Good = 3-4 Selection and 1-2 Comparability and
-  2-3 Outcome; Fair = 2 Selection and 1-2 Comparability and 2-3 Outcome; Poor = 0-1
+  conversion (Penson DF et al. 2012, Evaluation and Treatment of Cryptorchidism, AHRQ
+  Comparative Effectiveness Review No. 88, AHRQ Pub. No. 13-EHC001-EF; thresholds
+  restated in many reviews): Good = 3-4 Selection and 1-2 Comparability and 2-3 Outcome; Fair = 2 Selection and 1-2 Comparability and 2-3 Outcome; Poor = 0-1
   Selection or 0 Comparability or 0-1 Outcome.
 
 Examples

@@ -15,8 +15,11 @@ __all__ = ["svg_data_uri", "svg_bytes"]
 
 def svg_bytes(fig: Any) -> bytes:
     """The SVG text of a matplotlib Figure (metadata-free, so it is reproducible)."""
+    from metareview.plots._save import _unique_gids
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with _unique_gids(fig):  # ids such as "cell:Bo 2020:S" are made valid XML names
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buf.getvalue()
 
 
