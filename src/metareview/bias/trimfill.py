@@ -385,7 +385,9 @@ def _wls(y: np.ndarray, w: np.ndarray, X: np.ndarray | None) -> tuple[np.ndarray
     return b, A, y - X @ b
 
 
-def _equation(y: np.ndarray, v: np.ndarray, X: np.ndarray | None, tau2: float, reml: bool) -> tuple[float, float, float]:
+def _equation(
+    y: np.ndarray, v: np.ndarray, X: np.ndarray | None, tau2: float, reml: bool
+) -> tuple[float, float, float]:
     """The ML or REML estimating equation at tau2 as (f, f', I): f = y'PPy - tr P (REML) or
     y'PPy - sum w (ML), decreasing through the root; f' = tr PP - 2 y'PPPy (REML) or
     sum w^2 - 2 y'PPPy (ML), since dP/dtau^2 = -PP; I = tr PP or sum w^2, the expected
@@ -418,12 +420,14 @@ def _equation(y: np.ndarray, v: np.ndarray, X: np.ndarray | None, tau2: float, r
     return ypp - (w.sum() - np.trace(AW2)), trPP - 2.0 * yppp, trPP
 
 
-def _solve_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray | None, *, reml: bool) -> tuple[float, float] | None:
+def _solve_tau2(
+    y: np.ndarray, v: np.ndarray, X: np.ndarray | None, *, reml: bool
+) -> tuple[float, float] | None:
     """ML or REML tau^2 from the truncated Hedges estimate (metafor's start), by Newton's
     method kept inside a bracket of the root (Fisher scoring, then bisection, where a Newton
     step would leave it; Press WH et al. 2007, Numerical Recipes 3rd ed., 9.4), with the
-    engine's stopping rule and its check of the likelihood at tau^2 = 0. Returns (tau2, bound
-    on its convergence error) or None."""
+    engine's stopping rule (:func:`_beats_zero` then repeats its check of the likelihood at
+    tau^2 = 0). Returns (tau2, bound on its convergence error) or None."""
     k = y.size
     if X is None:
         d = y - y.sum() / k
