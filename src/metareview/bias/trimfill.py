@@ -25,7 +25,11 @@ with :func:`~metareview.models.rma`, exactly as before. The estimate the filled 
 mirrored about always comes from :func:`~metareview.models.rma`; if it differs from the lean
 one by more than ``delta`` the whole loop is rerun with ``rma``. The side's slope takes the
 same route (lean meta-regression, kept only when its sign is certain). So k0, the filled
-studies and the filled model are those of the plain algorithm, bit for bit.
+studies and the filled model are those of the plain algorithm, bit for bit, on one condition
+the code cannot check cheaply for the passes before the last: that the lean solver and the
+engine, both started at the truncated Hedges estimate, reach the same root of the
+estimating equation (they can differ only where it has several roots, which the engine's
+bracketed Newton and the lean one then need not pick alike).
 
 References
 ----------
@@ -172,11 +176,11 @@ def trim_and_fill(
     yi = sign * yi0[order]
     vi = vi0[order]
     k = yi.size
-    k0, se_k0, beta, was_lean = _trim_loop(yi, vi, method=method, estimator=estimator, maxiter=maxiter, lean=lean)
-    if k0 > 0 and was_lean is not None:
+    k0, se_k0, beta, bound = _trim_loop(yi, vi, method=method, estimator=estimator, maxiter=maxiter, lean=lean)
+    if k0 > 0 and bound is not None:
         # the estimate the studies are mirrored about comes from rma(), as in the plain loop
         exact = _exact_estimate(yi[: k - k0], vi[: k - k0], method)
-        if abs(exact - beta) > was_lean:  # the lean solver disagrees with the engine: redo
+        if abs(exact - beta) > bound:  # the lean solver disagrees with the engine: redo
             k0, se_k0, beta, _ = _trim_loop(yi, vi, method=method, estimator=estimator, maxiter=maxiter,
                                             lean=False)  # fmt: skip
         else:
@@ -189,10 +193,10 @@ def trim_and_fill(
         p_k0 = float(1 - np.sum(comb(m + 1, m + 1) * 0.5 ** (m + 2)))
     if k0 > 0:
         mirrored = sign * (2 * beta - yi[k - k0 :])
-        filled = pd.DataFrame({"yi": mirrored, "vi": vi[k - k0 :],
-                               "slab": [f"Filled {i + 1}" for i in range(k0)]})  # fmt: skip
+        labels = [f"Filled {i + 1}" for i in range(k0)]
+        filled = pd.DataFrame({"yi": mirrored, "vi": vi[k - k0 :], "slab": labels})
         fit = _quiet_rma(np.concatenate([yi0, mirrored]), np.concatenate([vi0, vi[k - k0 :]]), method=method,
-                         level=res.level, slab=(*res.slab, *filled["slab"]), measure=res.measure)  # fmt: skip
+                         level=res.level, slab=(*res.slab, *labels), measure=res.measure)  # fmt: skip
     else:
         filled = pd.DataFrame({"yi": [], "vi": [], "slab": []})
         fit = res
