@@ -120,3 +120,18 @@ def test_ml_meets_the_interior_maximum_then_falls_back_to_zero_as_metafor_does()
         res = rma(y, v, method="ML")
     assert res.tau2 == 0.0
     assert any(issubclass(w.category, ConvergenceWarning) and "local maximum" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("method", ["REML", "ML", "PM", "DL"])
+def test_a_very_large_analysis_summed_in_blocks_agrees(method: str) -> None:
+    """k = 70,001 studies: more than two blocks of studies (and a partial one)."""
+    from metareview.models._sums import BLOCK
+
+    k = 2 * BLOCK + 4465
+    rng = np.random.default_rng(5)
+    vi = rng.uniform(0.01, 0.1, (1, k))
+    yi = rng.normal(0.3, np.sqrt(vi + 0.05))
+    fast, general = _both(yi, vi, np.ones((1, k), dtype=bool), method=method)
+    for name in ("b", "se", "tau2", "se_tau2", "QE", "I2"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(general, name), rtol=1e-9, err_msg=name)
+    np.testing.assert_allclose(fast.fit_REML["ll"], general.fit_REML["ll"], rtol=1e-10)

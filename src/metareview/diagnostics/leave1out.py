@@ -120,7 +120,7 @@ def _by_power_sums(res: RMAResult) -> dict[str, np.ndarray]:
         target = None if method not in ("PM", "PMM") else (kk - 1 if method == "PM" else special.chdtri(kk - 1, 0.5))
         control = Control()
         sol = solve(method, around, kk, np.full(k, res.tau2), control, target=target)
-        tau2 = np.where(stuck_below_zero(method, around, sol, fe.Q, fe.s0, control), 0.0, sol.tau2)
+        tau2 = np.where(stuck_below_zero(method, around, sol, fe.Q, fe.s0, control)[0], 0.0, sol.tau2)
     at = around.sums(idx, tau2)
     mu = at.mu
     b = (mu + ybar)[:, None]

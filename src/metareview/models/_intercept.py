@@ -75,6 +75,7 @@ def fit_intercept(
     iterations = np.zeros(B)
     stuck = np.zeros(B, dtype=bool)
     method_used = np.full(B, methods[0], dtype=object)
+    logsum = np.full(B, np.nan)  # sum log(1 + tau2 / v_i), where the likelihood check took it
     if tau2_fixed is not None:
         tau2 = np.asarray(tau2_fixed, dtype=float) * np.ones(B)
         converged[:] = True
@@ -95,8 +96,9 @@ def fit_intercept(
                 tau2[todo], converged[todo] = t, True
                 se_tau2[todo] = np.sqrt((2 * (kt - 1) + 4 * t * trP + 2 * t * t * fe.trPP[todo]) / trP**2)
             elif meth in ORDER:
-                t, se, conv, its, stk = _iterative(meth, source, todo, B, yc, v, kt, control, fe, he_start)
+                t, se, conv, its, stk, ls = _iterative(meth, source, todo, B, yc, v, kt, control, fe, he_start)
                 tau2[todo], se_tau2[todo], converged[todo], iterations[todo], stuck[todo] = t, se, conv, its, stk
+                logsum[todo] = ls
             else:  # HE, HS, HSk, SJ: the general estimators on the padded arrays
                 m = mask[todo].astype(float)
                 fit = estimate_tau2(meth, Design(X=None, B=todo.size, k_max=kmax), yc[todo],
@@ -121,8 +123,10 @@ def fit_intercept(
     if fit_stats:
         logvi = np.log(v) if full else np.log(np.where(mask, vi, 1.0))
         sum_logvi = logvi @ ones
-        with np.errstate(divide="ignore"):
-            shift = np.log1p(tau2[:, None] / v) @ ones  # sum log(v + tau2) - sum log v
+        shift = np.where(tau2 == 0, 0.0, logsum)  # sum log(v + tau2) - sum log v
+        redo = np.flatnonzero(np.isnan(shift))
+        if redo.size:
+            shift[redo] = np.log1p(tau2[redo, None] / v[redo]) @ ones
         fit_ML, fit_REML = fit_statistics(
             logv=sum_logvi + shift, rss=rss, logdet_xtx=np.log(k), logdet_xtwx=np.log(s0),
             sum_logvi=sum_logvi, k=k, p=1, parms=1 + np.where(is_ee | (tau2_fixed is not None), 0, 1),
@@ -150,9 +154,10 @@ def _iterative(
     control: Control,
     fe: PowerSums,
     he_start: Array | None,
-) -> tuple[Array, Array, Array, Array, Array]:
+) -> tuple[Array, Array, Array, Array, Array, Array]:
     """ML, REML, EB, PM or PMM for the analyses ``todo``: (tau2, se, converged, iterations,
-    stuck at a local maximum below the likelihood at 0)."""
+    stuck at a local maximum below the likelihood at 0, sum log(1 + tau2/v) where the
+    likelihood check computed it, else NaN)."""
     src = source if todo.size == B else RowSource(yc[todo], v[todo], order=source.order)
     ctrl = _rows_of(control, todo, B)
     if method in ("PM", "PMM"):
@@ -168,7 +173,8 @@ def _iterative(
         target = None
     sol = solve(method, src, k, start, ctrl, target=target)
     tau2, info = sol.tau2.copy(), sol.info.copy()
-    stuck = stuck_below_zero(method, src, sol, fe.Q[todo], fe.s0[todo], ctrl)
+    stuck, logsum = stuck_below_zero(method, src, sol, fe.Q[todo], fe.s0[todo], ctrl)
+    logsum[stuck] = 0.0
     tau2[stuck] = 0.0
     info[stuck] = (fe.trPP if method == "REML" else fe.S[1, 0])[todo[stuck]]
     if method in ("ML", "REML"):
@@ -176,4 +182,4 @@ def _iterative(
     else:
         s0 = np.where(tau2 == 0, fe.s0[todo], sol.s0)
         se = np.sqrt(2.0 * k**2 / (k - 1) / s0**2)
-    return tau2, se, sol.converged, sol.iterations, stuck
+    return tau2, se, sol.converged, sol.iterations, stuck, logsum

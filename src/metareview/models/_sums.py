@@ -48,6 +48,9 @@ from metareview.models.tau2 import Control
 
 Array = NDArray[np.float64]
 
+#: studies per block when one analysis is very large (3 x 256 KB of workspace)
+BLOCK = 1 << 15
+
 #: estimators of tau^2 solved here, with the highest power of w each needs
 ORDER: dict[str, int] = {"REML": 3, "ML": 3, "EB": 2, "PM": 2, "PMM": 2}
 
@@ -120,7 +123,7 @@ class RowSource:
         self._y, self._v, self._y2 = y, v, self._y2_0
         self._t = np.zeros(B)
         self._ones = np.ones(k)
-        self._buf = np.empty((order, B, k))
+        self._buf = np.empty((order, B, k)) if k <= BLOCK else np.empty((order, 0, 0))
 
     @property
     def y2(self) -> Array:
@@ -128,19 +131,32 @@ class RowSource:
         return self._y2_0
 
     def _compute(self, y: Array, y2: Array, v: Array, t: Array) -> Array:
-        n = y.shape[0]
-        W = self._buf[:, :n] if n <= self._buf.shape[1] else np.empty((self.order, n, y.shape[1]))
-        S = np.empty((self.order, 3, n))
+        n, k = y.shape
+        S = np.zeros((self.order, 3, n))
+        if k <= BLOCK:
+            W = self._buf[:, :n] if n <= self._buf.shape[1] else np.empty((self.order, n, k))
+            self._accumulate(S, W, y, y2, v, t, self._ones)
+            return S
+        # very large analyses: blocks of studies whose w, w^2, w^3 stay in the CPU cache,
+        # so each step reads y, y^2 and v once from memory
+        W = np.empty((self.order, n, BLOCK))
+        for j in range(0, k, BLOCK):
+            m = min(BLOCK, k - j)
+            cols = slice(j, j + m)
+            self._accumulate(S, W[:, :, :m], y[:, cols], y2[:, cols], v[:, cols], t, self._ones[:m])
+        return S
+
+    def _accumulate(self, S: Array, W: Array, y: Array, y2: Array, v: Array, t: Array, ones: Array) -> None:
+        """Add the power sums of these studies to S (W: workspace of shape (order,) + y.shape)."""
         w = W[0]
         np.add(v, t[:, None], out=w)
         np.reciprocal(w, out=w)
         for j in range(self.order):
             if j:
                 np.multiply(W[j - 1], w, out=W[j])
-            S[j, 0] = W[j] @ self._ones
-            S[j, 1] = np.einsum("ij,ij->i", W[j], y)
-            S[j, 2] = np.einsum("ij,ij->i", W[j], y2)
-        return S
+            S[j, 0] += W[j] @ ones
+            S[j, 1] += np.einsum("ij,ij->i", W[j], y)
+            S[j, 2] += np.einsum("ij,ij->i", W[j], y2)
 
     def sums(self, idx: np.ndarray, tau2: Array) -> PowerSums:
         rows = self._rows
@@ -259,20 +275,26 @@ def solve(
     return Solution(tau2=t, converged=converged, iterations=iterations, info=info, s0=s0, Q=Q)
 
 
-def stuck_below_zero(method: str, source: SumSource, sol: Solution, Q0: Array, s0_0: Array, control: Control) -> NDArray[np.bool_]:
-    """metafor's check that an ML or REML maximum is not below the likelihood at tau^2 = 0:
-    True where ll(0) - ll(tau2) exceeds ``control.ll0tol``. ``Q0`` and ``s0_0`` are Q and
-    sum w at tau^2 = 0. With L = sum log(1 + tau2 / v_i),
+def stuck_below_zero(
+    method: str, source: SumSource, sol: Solution, Q0: Array, s0_0: Array, control: Control
+) -> tuple[NDArray[np.bool_], Array]:
+    """metafor's check that an ML or REML maximum is not below the likelihood at tau^2 = 0.
+
+    Returns (stuck, L): stuck is True where ll(0) - ll(tau2) exceeds ``control.ll0tol``;
+    L = sum log(1 + tau2 / v_i) where it was computed (NaN elsewhere), which the fit
+    statistics reuse. ``Q0`` and ``s0_0`` are Q and sum w at tau^2 = 0, and
 
         ll(0) - ll(tau2) = (L + Q(tau2) - Q(0) [+ log(sum w(tau2) / sum w(0)) for REML]) / 2.
     """
     bad = np.zeros(sol.tau2.size, dtype=bool)
+    L = np.full(sol.tau2.size, np.nan)
     if method not in ("ML", "REML") or not control.ll0check:
-        return bad
+        return bad, L
     cand = np.flatnonzero(sol.converged & (sol.tau2 > control.threshold))
     if cand.size:
-        gap = source.log1p_sum(cand, sol.tau2[cand]) + sol.Q[cand] - Q0[cand]
+        L[cand] = source.log1p_sum(cand, sol.tau2[cand])
+        gap = L[cand] + sol.Q[cand] - Q0[cand]
         if method == "REML":
             gap = gap + np.log(sol.s0[cand] / s0_0[cand])
         bad[cand[0.5 * gap > control.ll0tol]] = True
-    return bad
+    return bad, L
