@@ -398,7 +398,7 @@ def _equation(
     information (f / I is the Fisher-scoring step). P = W - WX(X'WX)^-1X'W (Viechtbauer
     2005, J Educ Behav Stat 30:261)."""
     w = 1.0 / (v + tau2)
-    if X is None:  # the hot path: a dozen passes over k numbers, no temporaries kept
+    if X is None:  # the hot path: a dozen vectorised passes over the k studies
         s0 = w.sum()
         u = w * (y - (w @ y) / s0)  # Py
         ypp = u @ u
