@@ -19,7 +19,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from metareview.errors import InputError, NotApplicableError
-from metareview.plots._save import save_figure
+from metareview.plots._save import artists_by_gid, save_figure
 from metareview.plots.rob import (
     nos_domain_levels,
     nos_level_ranges,
@@ -52,20 +52,11 @@ def _nos(stars=STARS, *, tool="nos_cohort", codes="SCO", weights=None) -> RobTab
                                tool=tool, weights=weights)
 
 
-def _by_gid(fig: Figure) -> dict[str, object]:
-    found = {}
-    for ax in fig.axes:
-        for artist in [*ax.patches, *ax.texts]:
-            gid = artist.get_gid()
-            if gid:
-                found[gid] = artist
-    return found
-
 
 def test_traffic_light_cells_follow_the_ahrq_rule_by_hand() -> None:
     fig = nos_traffic_light_plot(_nos())
     assert isinstance(fig, Figure)
-    art = _by_gid(fig)
+    art = artists_by_gid(fig)
     expected = {  # (study, domain) -> (colour, "awarded/max")
         ("Ames 2019", "S"): (GREEN, "4/4"),
         ("Ames 2019", "C"): (GREEN, "2/2"),
@@ -109,16 +100,16 @@ def test_traffic_light_cells_follow_the_ahrq_rule_by_hand() -> None:
 
 
 def test_generic_plots_hand_a_star_table_to_the_nos_plots() -> None:
-    art = _by_gid(traffic_light_plot(_nos()))
+    art = artists_by_gid(traffic_light_plot(_nos()))
     assert art["cell:Bo 2020:S"].get_facecolor() == to_rgba(YELLOW)
     assert art["rating:Bo 2020:Overall"].get_text() == "Fair"
-    bars = _by_gid(rob_summary_plot(_nos()))
+    bars = artists_by_gid(rob_summary_plot(_nos()))
     assert bars["bar:Overall:Poor"].get_width() == pytest.approx(3 / 5)
 
 
 def test_summary_shares_equal_a_hand_count() -> None:
     t = _nos(weights=WEIGHTS)
-    art = _by_gid(nos_summary_plot(t))
+    art = artists_by_gid(nos_summary_plot(t))
     # Selection levels: Good Ames, Cole, Eke (3); Fair Bo (1); Poor Dee (1) of 5
     assert art["bar:S:Good"].get_width() == pytest.approx(3 / 5)
     assert art["bar:S:Fair"].get_width() == pytest.approx(1 / 5)
@@ -135,7 +126,7 @@ def test_summary_shares_equal_a_hand_count() -> None:
     assert art["bar:Overall:Good"].get_width() == pytest.approx(1 / 5)
     assert art["bar:Overall:Fair"].get_width() == pytest.approx(1 / 5)
     assert art["bar:Overall:Poor"].get_width() == pytest.approx(3 / 5)
-    w = _by_gid(nos_summary_plot(t, weighted=True))
+    w = artists_by_gid(nos_summary_plot(t, weighted=True))
     # weights 10, 20, 30, 15, 25 (total 100)
     assert w["bar:S:Good"].get_width() == pytest.approx((10 + 30 + 25) / 100)
     assert w["bar:S:Fair"].get_width() == pytest.approx(20 / 100)
@@ -173,7 +164,7 @@ def test_case_control_colourblind_without_glyphs_or_overall() -> None:
     t = _nos({"Fox 2015": (2, 0, 2), "Gil 2016": (4, 1, 0)}, tool="nos_case_control",
              codes="SCE")
     fig = nos_traffic_light_plot(t, colours="colourblind", stars=False, overall=False)
-    art = _by_gid(fig)
+    art = artists_by_gid(fig)
     # Fox: S 2 Fair, C 0 Poor, E 2 Good; Gil: S 4 Good, C 1 Good, E 0 Poor
     assert art["cell:Fox 2015:S"].get_facecolor() == to_rgba(CB_FAIR)
     assert art["cell:Fox 2015:C"].get_facecolor() == to_rgba(CB_POOR)
@@ -189,7 +180,7 @@ def test_draws_into_given_axes_and_saves_with_cell_ids(tmp_path: Path) -> None:
     fig = Figure()
     ax = fig.add_subplot()
     assert nos_summary_plot(_nos(), ax=ax, overall=False) is fig
-    assert "bar:Overall:Good" not in _by_gid(fig)
+    assert "bar:Overall:Good" not in artists_by_gid(fig)
     out = save_figure(nos_traffic_light_plot(_nos()), tmp_path / "nos.svg")
     svg = out.read_text(encoding="utf-8")
     # gids become SVG ids (the space in a study label turned into "_")

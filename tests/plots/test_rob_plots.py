@@ -10,6 +10,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from metareview.errors import NotApplicableError
+from metareview.plots._save import artists_by_gid
 from metareview.plots.rob import rob_summary_plot, traffic_light_plot
 from metareview.review.rob import RobTable
 
@@ -22,15 +23,6 @@ def _table(tool: str, rows: dict[str, list[str]], weights=None) -> RobTable:
                                tool=tool, weights=weights)
 
 
-def _by_gid(fig: Figure) -> dict[str, object]:
-    found = {}
-    for ax in fig.axes:
-        for artist in [*ax.patches, *ax.texts]:
-            gid = artist.get_gid()
-            if gid:
-                found[gid] = artist
-    return found
-
 
 def test_traffic_light_cells() -> None:
     t = _table("rob2", {
@@ -39,7 +31,7 @@ def test_traffic_light_cells() -> None:
     })
     fig = traffic_light_plot(t)
     assert isinstance(fig, Figure)
-    art = _by_gid(fig)
+    art = artists_by_gid(fig)
     expected = {  # (study, domain) -> (colour, symbol)
         ("Ames 2019", "D1"): (GREEN, "+"),
         ("Ames 2019", "D2"): (YELLOW, "-"),
@@ -61,7 +53,7 @@ def test_traffic_light_cells() -> None:
 def test_traffic_light_robins_i_and_override() -> None:
     t = _table("robins_i", {"Cole 2018": ["Critical", "Serious", "No information", "Moderate",
                                           "Low", "Low", "Low"]})
-    art = _by_gid(traffic_light_plot(t))
+    art = artists_by_gid(traffic_light_plot(t))
     assert art["cell:Cole 2018:D1"].get_facecolor() == to_rgba(DARK_RED)
     assert art["symbol:Cole 2018:D1"].get_text() == "!"
     assert art["cell:Cole 2018:D3"].get_facecolor() == to_rgba(BLUE)
@@ -69,7 +61,7 @@ def test_traffic_light_robins_i_and_override() -> None:
     assert art["symbol:Cole 2018:Overall"].get_text() == "!"
     # an overridden RoB 2 overall judgement is what the Overall column shows
     r = _table("rob2", {"a": ["Some concerns"] * 5}).override("a", "High", reason="many")
-    assert _by_gid(traffic_light_plot(r))["cell:a:Overall"].get_facecolor() == to_rgba(RED)
+    assert artists_by_gid(traffic_light_plot(r))["cell:a:Overall"].get_facecolor() == to_rgba(RED)
 
 
 def test_summary_bars_unweighted_and_weighted() -> None:
@@ -80,7 +72,7 @@ def test_summary_bars_unweighted_and_weighted() -> None:
         "d": ["Low", "Low", "Low", "Low", "Some concerns"],
     }
     t = _table("rob2", rows, weights={"a": 10, "b": 30, "c": 40, "d": 20})
-    art = _by_gid(rob_summary_plot(t))
+    art = artists_by_gid(rob_summary_plot(t))
     # D1: 2 of 4 Low, 1 Some concerns, 1 High; stacked Low | SC | High from the left
     assert art["bar:D1:Low"].get_width() == pytest.approx(0.5)
     assert art["bar:D1:Some concerns"].get_width() == pytest.approx(0.25)
@@ -90,7 +82,7 @@ def test_summary_bars_unweighted_and_weighted() -> None:
     assert art["bar:D2:Low"].get_width() == pytest.approx(1.0)
     # Overall: a Low, b High, c SC, d SC -> 1/4, 2/4, 1/4
     assert art["bar:Overall:Some concerns"].get_width() == pytest.approx(0.5)
-    w = _by_gid(rob_summary_plot(t, weighted=True))
+    w = artists_by_gid(rob_summary_plot(t, weighted=True))
     # weighted D1: Low (10 + 20)/100, SC 40/100, High 30/100
     assert w["bar:D1:Low"].get_width() == pytest.approx(0.3)
     assert w["bar:D1:Some concerns"].get_width() == pytest.approx(0.4)
@@ -103,14 +95,14 @@ def test_draws_into_given_axes() -> None:
     ax = fig.add_subplot()
     t = _table("rob2", {"a": ["Low"] * 5})
     assert rob_summary_plot(t, ax=ax, overall=False) is fig
-    assert "bar:Overall:Low" not in _by_gid(fig)
+    assert "bar:Overall:Low" not in artists_by_gid(fig)
 
 
 def test_nos_gets_star_cells_and_matplotlib_only_here() -> None:
     nos = RobTable.from_frame(pd.DataFrame({"study": ["a"] * 3, "domain": ["S", "C", "O"],
                                             "judgement": [3, 1, 2]}), tool="nos_cohort")
     # a star table is drawn as stars (tests/plots/test_rob_nos.py): no RoB 2 symbols
-    art = _by_gid(traffic_light_plot(nos))
+    art = artists_by_gid(traffic_light_plot(nos))
     assert art["count:a:S"].get_text() == "3/4"
     assert not any(g.startswith("symbol:") for g in art)
     # S 3, C 1, O 2 meets every AHRQ "Good" threshold

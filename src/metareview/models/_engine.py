@@ -134,16 +134,8 @@ def fit_batch(
     # metafor estimates tau^2 from the outcomes centred at their unweighted mean
     ymc = np.where(mask, y - (y * m).sum(axis=1, keepdims=True) / np.maximum(k, 1)[:, None], 0.0)
 
-    tau2 = np.zeros(B)
-    se_tau2 = np.full(B, np.nan)
-    converged = np.zeros(B, dtype=bool)
-    iterations = np.zeros(B)
-    stuck = np.zeros(B, dtype=bool)
-    method_used = np.full(B, methods[0], dtype=object)
-    if tau2_fixed is not None:
-        tau2 = np.asarray(tau2_fixed, dtype=float) * np.ones(B)
-        converged[:] = True
-    else:
+    tau2, se_tau2, converged, iterations, stuck, method_used = tau2_slots(B, methods, tau2_fixed)
+    if tau2_fixed is None:
         todo = np.arange(B)
         single = k == 1  # metafor's k = 1 rule: tau^2 = 0
         todo = todo[~single]
@@ -204,6 +196,16 @@ def fit_batch(
         fit_ML=fit_ML, fit_REML=fit_REML, converged=converged, iterations=iterations,
         method_used=method_used, stuck_at_local_max=stuck,
     )  # fmt: skip
+
+
+def tau2_slots(B: int, methods: Sequence[str], tau2_fixed: Array | None) -> tuple[Array, ...]:
+    """The per-analysis results of the tau^2 stage, before it runs: tau2 (the fixed values,
+    if given), se_tau2, converged, iterations, stuck_at_local_max and method_used."""
+    fixed = tau2_fixed is not None
+    tau2 = np.asarray(tau2_fixed, dtype=float) * np.ones(B) if fixed else np.zeros(B)
+    converged = np.full(B, fixed)
+    return (tau2, np.full(B, np.nan), converged, np.zeros(B), np.zeros(B, dtype=bool),
+            np.full(B, methods[0], dtype=object))  # fmt: skip
 
 
 def coefficient_tests(

@@ -23,6 +23,7 @@ from metareview.models._engine import (
     coefficient_tests,
     fit_statistics,
     heterogeneity,
+    tau2_slots,
 )
 from metareview.models._sums import ORDER, PowerSums, RowSource, solve, stuck_below_zero
 from metareview.models.tau2 import COMMON_EFFECT, Control, estimate_tau2
@@ -69,17 +70,9 @@ def fit_intercept(
         with np.errstate(divide="ignore", invalid="ignore"):
             he_start = np.maximum((source.y2 @ ones - (sv - sv / k)) / (k - 1), 0.0)
 
-    tau2 = np.zeros(B)
-    se_tau2 = np.full(B, np.nan)
-    converged = np.zeros(B, dtype=bool)
-    iterations = np.zeros(B)
-    stuck = np.zeros(B, dtype=bool)
-    method_used = np.full(B, methods[0], dtype=object)
+    tau2, se_tau2, converged, iterations, stuck, method_used = tau2_slots(B, methods, tau2_fixed)
     logsum = np.full(B, np.nan)  # sum log(1 + tau2 / v_i), where the likelihood check took it
-    if tau2_fixed is not None:
-        tau2 = np.asarray(tau2_fixed, dtype=float) * np.ones(B)
-        converged[:] = True
-    else:
+    if tau2_fixed is None:
         single = k == 1  # metafor's k = 1 rule: tau^2 = 0
         converged[single] = True
         todo = everyone[~single]

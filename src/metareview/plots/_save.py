@@ -48,6 +48,18 @@ def svg_ids(gids: list[str]) -> list[str]:
     return out
 
 
+def artists_by_gid(figure: Any) -> dict[str, Any]:
+    """The patches and texts of every axes of *figure* that carry a gid, by gid (the names
+    the SVG output gives them; used to check what a figure shows)."""
+    found: dict[str, Any] = {}
+    for ax in figure.axes:
+        for artist in [*ax.patches, *ax.texts]:
+            gid = artist.get_gid()
+            if gid:
+                found[gid] = artist
+    return found
+
+
 @contextmanager
 def _unique_gids(figure: Any) -> Iterator[None]:
     """Give the figure's artists valid, unique gids while it is written; restore them after."""
