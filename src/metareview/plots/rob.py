@@ -265,38 +265,42 @@ def rob_summary_plot(
                                 overall=overall, fontsize=fontsize)
     palette = _check(table, colours)
     summ = table.summary(weighted=weighted)
+    fig, ax, n_rows = _share_bars(ax, summ, palette, overall=overall, weighted=weighted,
+                                  overall_label="Overall risk of bias", fontsize=fontsize)
+    levels = list(dict.fromkeys(summ["judgement"]))
+    _legend(ax, levels, palette, symbols=False, loc="upper center",
+            bbox_to_anchor=(0.5, -0.12 - 0.6 / max(n_rows, 1)), ncol=len(levels),
+            fontsize=fontsize)
+    return fig
+
+
+def _share_bars(ax: Axes | None, summ: pd.DataFrame, palette: dict[str, str], *, overall: bool,
+                weighted: bool, overall_label: str, fontsize: float) -> tuple[Figure, Axes, int]:
+    """Draw a summary table (domain, domain_name, judgement, proportion; judgements in the
+    instrument's order within each domain) as one stacked horizontal bar per domain."""
     if not overall:
         summ = summ.loc[summ["domain"] != "Overall"]
     domains = list(dict.fromkeys(summ["domain"]))
-    labels = {d: n for d, n in zip(summ["domain"], summ["domain_name"], strict=True)}
+    labels = dict(zip(summ["domain"], summ["domain_name"], strict=True))
     n_rows = len(domains)
     fig, ax = _figure_and_axes(ax, (8.0, 1.2 + 0.4 * n_rows))
-    levels = list(dict.fromkeys(summ["judgement"]))
-    left = {d: 0.0 for d in domains}
-    for lev in levels:
-        part = summ.loc[summ["judgement"] == lev].set_index("domain")
-        for d in domains:
-            if d not in part.index:
-                continue
-            p = float(part.at[d, "proportion"])
-            y = n_rows - 1 - domains.index(d)
-            bars = ax.barh(y, p, left=left[d], height=0.7, color=palette[lev],
-                           edgecolor="black", linewidth=0.5)
-            bars.patches[0].set_gid(f"bar:{d}:{lev}")
-            left[d] += p
+    left = dict.fromkeys(domains, 0.0)
+    for d, lev, p in zip(summ["domain"], summ["judgement"], summ["proportion"], strict=True):
+        y = n_rows - 1 - domains.index(d)
+        bars = ax.barh(y, float(p), left=left[d], height=0.7, color=palette[lev],
+                       edgecolor="black", linewidth=0.5)
+        bars.patches[0].set_gid(f"bar:{d}:{lev}")
+        left[d] += float(p)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, n_rows - 0.4)
-    ax.set_yticks(range(n_rows), [labels[d] if d != "Overall" else "Overall risk of bias"
+    ax.set_yticks(range(n_rows), [labels[d] if d != "Overall" else overall_label
                                   for d in domains][::-1], fontsize=fontsize)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"],
                   fontsize=fontsize)
     ax.set_xlabel("Share of " + ("study weight" if weighted else "studies"), fontsize=fontsize)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    _legend(ax, levels, palette, symbols=False, loc="upper center",
-            bbox_to_anchor=(0.5, -0.12 - 0.6 / max(n_rows, 1)), ncol=len(levels),
-            fontsize=fontsize)
-    return fig
+    return fig, ax, n_rows
 
 
 # ------------------------------------------------------------------ Newcastle-Ottawa Scale
@@ -619,28 +623,8 @@ def nos_summary_plot(
     """
     palette = _check(table, colours, stars=True)
     summ = nos_summary(table, weighted=weighted)
-    if not overall:
-        summ = summ.loc[summ["domain"] != "Overall"]
-    domains = list(dict.fromkeys(summ["domain"]))
-    labels = {d: n for d, n in zip(summ["domain"], summ["domain_name"], strict=True)}
-    n_rows = len(domains)
-    fig, ax = _figure_and_axes(ax, (8.0, 1.2 + 0.4 * n_rows))
-    left = dict.fromkeys(domains, 0.0)
-    for d, lev, p in zip(summ["domain"], summ["judgement"], summ["proportion"], strict=True):
-        y = n_rows - 1 - domains.index(d)
-        bars = ax.barh(y, float(p), left=left[d], height=0.7, color=palette[lev],
-                       edgecolor="black", linewidth=0.5)
-        bars.patches[0].set_gid(f"bar:{d}:{lev}")
-        left[d] += float(p)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(-0.6, n_rows - 0.4)
-    ax.set_yticks(range(n_rows), [labels[d] if d != "Overall" else "Overall (AHRQ rating)"
-                                  for d in domains][::-1], fontsize=fontsize)
-    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"],
-                  fontsize=fontsize)
-    ax.set_xlabel("Share of " + ("study weight" if weighted else "studies"), fontsize=fontsize)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    fig, ax, n_rows = _share_bars(ax, summ, palette, overall=overall, weighted=weighted,
+                                  overall_label="Overall (AHRQ rating)", fontsize=fontsize)
     present = [lev for lev in NOS_LEVELS if lev in set(summ["judgement"])]
     _nos_legend(ax, present, palette, fontsize=fontsize, loc="upper center",
                 bbox_to_anchor=(0.5, -0.12 - 0.6 / max(n_rows, 1)), ncol=len(present))
