@@ -269,3 +269,15 @@ def test_bad_options_name_the_argument():
     with pytest.raises(InputError, match="estimator must be") as err:
         trim_and_fill(res, estimator="Q0")  # type: ignore[arg-type]
     assert err.value.column == "estimator"
+
+
+def test_equal_variances_ask_for_the_side_instead_of_failing_obscurely() -> None:
+    """metafor 3.8.1's trimfill() on five studies with equal vi stops with "missing value where
+    TRUE/FALSE needed" (the slope of yi on sqrt(vi) is NA); we say why and what to pass."""
+    from metareview.errors import NotApplicableError
+
+    res = rma([0.1, 0.3, 0.2, 0.5, 0.4], [0.02] * 5)
+    with pytest.raises(NotApplicableError, match="side='left' or side='right'"):
+        trim_and_fill(res)
+    given = trim_and_fill(res, side="left")  # metafor: trimfill(res, side = "left"): k0 0, b 0.3
+    assert given.k0 == 0 and given.fit.estimate == pytest.approx(0.3, rel=1e-12)

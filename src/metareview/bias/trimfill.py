@@ -165,6 +165,12 @@ def trim_and_fill(
     method = res.method_used
     lean = method in LEAN_METHODS
     if side is None:
+        if np.ptp(vi0) == 0:  # metafor stops here with "missing value where TRUE/FALSE needed"
+            raise NotApplicableError(
+                "trim-and-fill cannot choose the side of the missing studies: every study has the "
+                "same sampling variance, so the slope of yi on sqrt(vi) is undefined; pass "
+                "side='left' or side='right'"
+            )
         slope = _lean_slope(yi0, vi0, method) if lean else None
         if slope is None:
             slope = _quiet_rma(yi0, vi0, mods=np.sqrt(vi0)[:, None], method=method).b[1]
