@@ -135,3 +135,20 @@ def test_a_very_large_analysis_summed_in_blocks_agrees(method: str) -> None:
     for name in ("b", "se", "tau2", "se_tau2", "QE", "I2"):
         np.testing.assert_allclose(getattr(fast, name), getattr(general, name), rtol=1e-9, err_msg=name)
     np.testing.assert_allclose(fast.fit_REML["ll"], general.fit_REML["ll"], rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("yi", "vi", "message"),
+    [
+        ([[0.1, 0.2], [0.3, np.nan]], [[0.01, 0.02], [0.01, 0.02]], r"row 2, column vi: a study has yi or vi but not both"),
+        ([[0.1, 0.2], [0.3, 0.4]], [[0.01, 0.02], [0.01, 0.0]], r"row 2, column vi: sampling variances must be positive"),
+        ([[0.1, np.nan], [0.3, 0.4]], [[-0.01, np.nan], [0.01, 0.02]], r"row 1, column vi: sampling variances must be positive"),
+        ([[0.1, 0.2]], [[0.01, 0.02], [0.01, 0.02]], r"column vi: yi \(1, 2\) and vi \(2, 2\) must be"),
+    ],
+)
+def test_rma_batch_names_the_row_and_column_of_bad_input(yi, vi, message) -> None:  # type: ignore[no-untyped-def]
+    from metareview.errors import InputError
+    from metareview.models import rma_batch
+
+    with pytest.raises(InputError, match=message):
+        rma_batch(np.array(yi), np.array(vi))

@@ -304,11 +304,13 @@ def rma_batch(
     if y.shape != v.shape or y.ndim != 2:
         raise InputError(f"yi {y.shape} and vi {v.shape} must be 2-D arrays of one shape", column="vi")
     if mask is None:
-        m = np.isfinite(y) & np.isfinite(v)
-        partial = np.isfinite(y) != np.isfinite(v)
-        if partial.any():
-            r = int(np.flatnonzero(partial.any(axis=1))[0]) + 1
-            raise InputError("a study has yi or vi but not both", row=r, column="vi")
+        fy, fv = np.isfinite(y), np.isfinite(v)
+        m = fy & fv
+        if not m.all():
+            partial = fy != fv
+            if partial.any():
+                r = int(np.flatnonzero(partial.any(axis=1))[0]) + 1
+                raise InputError("a study has yi or vi but not both", row=r, column="vi")
     else:
         m = np.asarray(mask, dtype=bool)
         if m.shape != y.shape:
@@ -317,11 +319,12 @@ def rma_batch(
         if bad.any():
             r = int(np.flatnonzero(bad.any(axis=1))[0]) + 1
             raise InputError("yi or vi is missing inside the mask", row=r, column="yi")
-    bad = m & (v <= 0)
+    full = bool(m.all())
+    bad = (v <= 0) if full else m & (v <= 0)
     if bad.any():
         r = int(np.flatnonzero(bad.any(axis=1))[0]) + 1
         raise InputError("sampling variances must be positive", row=r, column="vi")
-    kk = m.sum(axis=1)
+    kk = np.full(y.shape[0], y.shape[1]) if full else m.sum(axis=1)
     methods = check_method(method)
     needs = 1 if methods[0] in COMMON_EFFECT else 2
     few = (kk < needs) & (kk != 1)
