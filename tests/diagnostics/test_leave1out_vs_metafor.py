@@ -79,3 +79,21 @@ def test_a_deletion_far_from_the_full_fit_is_summed_directly() -> None:
     src = DeletionSource(yi - yi.mean(), vi, res.tau2, order=3)
     _, series = src._split(np.arange(6), loo.tau2)
     assert not series[5] and series[:5].all()
+
+
+def test_direct_sums_in_small_blocks_give_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the series switched off every deletion is summed directly, in blocks of rows;
+    blocks of 2 rows give the numbers of one block (to rounding: BLAS sums a block of 2 rows
+    in another order), and both those of the batched refit."""
+    import metareview.diagnostics._deletion as deletion
+
+    yi, vi = _hard(30, 30)
+    res = rma(yi, vi, method="REML")
+    monkeypatch.setattr(deletion, "SERIES_RADIUS", -1.0)
+    whole = leave_one_out(res)
+    monkeypatch.setattr(deletion, "DIRECT_CELLS", 2 * 30)
+    blocked = leave_one_out(res)
+    np.testing.assert_allclose(blocked.tau2, whole.tau2, rtol=1e-13)
+    np.testing.assert_allclose(blocked.estimate, whole.estimate, rtol=1e-13)
+    arr = refit(res, ~np.eye(30, dtype=bool))
+    np.testing.assert_allclose(whole.tau2, arr.tau2, rtol=1e-9, atol=1e-12)

@@ -34,6 +34,8 @@ SERIES_RADIUS = 0.5
 MAX_TERMS = 64
 #: a study holding this share of the total weight is deleted by direct summation
 DOMINANT_SHARE = 0.25
+#: cells per block of directly summed deletions
+DIRECT_CELLS = 1 << 20
 
 
 def _binomials(n: int, terms: int) -> Array:
@@ -61,8 +63,13 @@ class DeletionSource:
         """P[q - 1, p] = sum_j u_j^q y_j^p for q = 1 .. q_max (extended on demand)."""
         have = self._P.shape[0]
         if have < q_max:
-            powers = np.cumprod(np.broadcast_to(self._u, (q_max, self._u.size)), axis=0)  # u^q
-            self._P = np.stack([powers.sum(axis=1), powers @ self.y, powers @ self.y2], axis=1)
+            P = np.empty((q_max, 3))
+            uq = self._u.copy()
+            for q in range(q_max):  # one pass per power (at most 67), O(k) memory
+                if q:
+                    uq *= self._u
+                P[q] = uq.sum(), uq @ self.y, uq @ self.y2
+            self._P = P
         return self._P
 
     def _terms(self, radius: float) -> int:
@@ -101,14 +108,19 @@ class DeletionSource:
         return PowerSums(S)
 
     def _direct(self, idx: np.ndarray, tau2: Array) -> Array:
-        """Sums of the deletions ``idx`` by direct summation over the other studies."""
-        W = 1.0 / (self.v[None, :] + tau2[:, None])
-        W[np.arange(idx.size), idx] = 0.0
+        """Sums of the deletions ``idx`` by direct summation over the other studies, in blocks
+        of deletions that keep the (block, k) workspace near 8 MB whatever k is."""
         out = np.empty((self.order, 3, idx.size))
-        Wn = np.ones_like(W)
-        for n in range(self.order):
-            Wn = Wn * W
-            out[n] = np.stack([Wn.sum(axis=1), Wn @ self.y, Wn @ self.y2])
+        rows = max(1, DIRECT_CELLS // self.v.size)
+        for start in range(0, idx.size, rows):
+            block = slice(start, start + rows)
+            part, t = idx[block], tau2[block]
+            W = 1.0 / (self.v[None, :] + t[:, None])
+            W[np.arange(part.size), part] = 0.0
+            Wn = np.ones_like(W)
+            for n in range(self.order):
+                Wn = Wn * W
+                out[n, :, block] = np.stack([Wn.sum(axis=1), Wn @ self.y, Wn @ self.y2])
         return out
 
     def log1p_sum(self, idx: np.ndarray, tau2: Array) -> Array:
@@ -127,9 +139,11 @@ class DeletionSource:
             X = np.cumprod(np.broadcast_to(xs[:, None], (xs.size, terms)), axis=1)
             own = idx[series]
             out[series] = base[series] - X @ (P[:terms, 0] / m) - np.log1p((tau2[series] - self.tau2_0) / (self.v[own] + self.tau2_0))
-        if not series.all():
-            rest = np.flatnonzero(~series)
-            L = np.log1p(tau2[rest][:, None] / self.v[None, :])
-            L[np.arange(rest.size), idx[rest]] = 0.0
-            out[rest] = L.sum(axis=1)
+        rest = np.flatnonzero(~series)
+        rows = max(1, DIRECT_CELLS // self.v.size)
+        for start in range(0, rest.size, rows):
+            block = rest[start : start + rows]
+            L = np.log1p(tau2[block][:, None] / self.v[None, :])
+            L[np.arange(block.size), idx[block]] = 0.0
+            out[block] = L.sum(axis=1)
         return out
