@@ -173,3 +173,11 @@ def test_rich_progress_bar_does_not_change_results() -> None:
     frame = pd.read_csv(LONG)
     got = pool_groups(frame, by=["outcome", "population"], chunk_size=2, progress=True)
     _compare(got, _expected("REML", "z"))
+
+
+@pytest.mark.parametrize("n_groups", [1, 300, 1 << 16, (1 << 16) + 1, 250_000])
+def test_the_radix_group_order_equals_a_stable_argsort(n_groups: int) -> None:
+    from metareview.models.batch import _stable_order
+
+    codes = np.random.default_rng(n_groups).integers(0, n_groups, 400_000)
+    np.testing.assert_array_equal(_stable_order(codes, n_groups), np.argsort(codes, kind="stable"))

@@ -115,11 +115,27 @@ def layout_groups(frame: pd.DataFrame, by: str | Sequence[str], *, file: str | N
             )  # fmt: skip
     codes = frame.groupby(cols, sort=True, observed=True).ngroup().to_numpy()
     n_groups = int(codes.max()) + 1 if codes.size else 0
-    order = np.argsort(codes, kind="stable")
+    order = _stable_order(codes, n_groups)
     k = np.bincount(codes, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(k)[:-1])) if n_groups else np.zeros(0, dtype=np.intp)
     keys = frame[cols].iloc[order[starts]].reset_index(drop=True)
     return GroupLayout(keys=keys, k=k, order=order, starts=starts)
+
+
+def _stable_order(codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` for group codes in [0, n_groups), by radix sort:
+    NumPy sorts 16-bit integers by radix (O(n)), so the codes are sorted on their low 16 bits
+    and then, stably, on their high bits (about six times faster than sorting 64-bit codes).
+
+    >>> _stable_order(np.array([70000, 3, 70000, 0, 3]), 70001).tolist()
+    [3, 1, 4, 0, 2]
+    """
+    if n_groups <= 1 << 16:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    if n_groups > 1 << 32:  # beyond two 16-bit passes: a comparison sort
+        return np.argsort(codes, kind="stable")
+    by_low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    return by_low[np.argsort((codes[by_low] >> 16).astype(np.uint16), kind="stable")]
 
 
 def chunk_groups(k: np.ndarray, chunk_size: int) -> list[np.ndarray]:
