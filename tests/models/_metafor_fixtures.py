@@ -130,6 +130,23 @@ def yi_vi(c: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return (np.asarray(c["data"]["yi"], dtype=float), np.asarray(c["data"]["vi"], dtype=float))
 
 
+def fit_rma(c: dict[str, Any], **extra: Any) -> Any:
+    """metareview.models.rma fitted as the fixture's R call (plus *extra* keyword arguments).
+
+    metareview's own advisory warnings are silenced (they are asserted in test_edge_cases.py);
+    any other warning (numpy RuntimeWarning, ...) still fails the test (filterwarnings=error).
+    """
+    import warnings
+
+    from metareview.errors import MetaReviewWarning
+    from metareview.models import rma
+
+    yi, vi = yi_vi(c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetaReviewWarning)
+        return rma(yi, vi, **rma_kwargs(c), **extra)
+
+
 # Quantities compared for every fit. GENQ is fitted in R with weights = 1/vi (metafor requires
 # weights for GENQ), and metareview.models.rma is given the same weights, so every quantity
 # is compared for GENQ too.
@@ -197,6 +214,18 @@ def _get_and_compare(res: Any, name: str, expected: Any) -> str | None:
 # by default and returns 100 when Q(tau2) has not crossed the quantile there: that number is a
 # search limit, not an estimate, so the upper bounds are not compared in that case.
 CONFINT_SEARCH_LIMIT = 100.0
+
+
+def confint_cases(cs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The cases whose fixture holds metafor's confint() of tau2."""
+    return [c for c in cs if "tau2_ci" in c["expected"]]
+
+
+def confint_report(res: Any, c: dict[str, Any]) -> str | None:
+    """:func:`report` of the disagreements between ``confint(res)`` and metafor's confint()."""
+    from metareview.models import confint
+
+    return report(c["id"], "confint(" + c["call"] + ")", compare_confint(confint(res), c))
 
 
 def compare_confint(ci: Any, c: dict[str, Any]) -> list[str | None]:

@@ -12,7 +12,6 @@ also 90. Tolerances: tests/reference/tolerances.py.
 from __future__ import annotations
 
 import importlib.util
-import warnings
 from pathlib import Path
 
 import pytest
@@ -22,21 +21,8 @@ _spec = importlib.util.spec_from_file_location(
 fx = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fx)
 
-from metareview.errors import MetaReviewWarning  # noqa: E402
-
 CASES = fx.cases("intercept")
 IDS = [c["id"] for c in CASES]
-
-
-def _fit(c):
-    from metareview.models import rma
-
-    yi, vi = fx.yi_vi(c)
-    with warnings.catch_warnings():
-        # metareview's own advisory warnings are asserted in test_edge_cases.py; any other
-        # warning (numpy RuntimeWarning, ...) still fails the test (filterwarnings=error)
-        warnings.simplefilter("ignore", MetaReviewWarning)
-        return rma(yi, vi, **fx.rma_kwargs(c))
 
 
 def test_fixture_inventory():
@@ -53,7 +39,7 @@ def test_fixture_inventory():
 
 @pytest.mark.parametrize("c", CASES, ids=IDS)
 def test_rma_matches_metafor(c):
-    res = _fit(c)
+    res = fx.fit_rma(c)
     problem = fx.report(c["id"], c["call"], fx.compare_fit(res, c))
     assert problem is None, problem
 
@@ -65,7 +51,7 @@ FIT_CASES = [c for c in CASES if c["method"] != "GENQ"]
 
 @pytest.mark.parametrize("c", FIT_CASES, ids=[c["id"] for c in FIT_CASES])
 def test_fitstats_match_metafor(c):
-    res = _fit(c)
+    res = fx.fit_rma(c)
     problem = fx.report(c["id"], c["call"], fx.compare_fitstats(res, c))
     assert problem is None, problem
 
@@ -74,18 +60,15 @@ def test_fitstats_match_metafor(c):
 def test_predict_matches_metafor(c):
     from metareview.models import predict
 
-    pred = predict(_fit(c))
+    pred = predict(fx.fit_rma(c))
     problem = fx.report(c["id"], c["call"], fx.compare_predict(pred, c))
     assert problem is None, problem
 
 
-CI_CASES = [c for c in CASES if "tau2_ci" in c["expected"]]
+CI_CASES = fx.confint_cases(CASES)
 
 
 @pytest.mark.parametrize("c", CI_CASES, ids=[c["id"] for c in CI_CASES])
 def test_confint_matches_metafor(c):
-    from metareview.models import confint
-
-    ci = confint(_fit(c))
-    problem = fx.report(c["id"], "confint(" + c["call"] + ")", fx.compare_confint(ci, c))
+    problem = fx.confint_report(fx.fit_rma(c), c)
     assert problem is None, problem
