@@ -361,21 +361,14 @@ class ForestPlot:
         rob_frame = _normalise_rob(rob, slab)
         if rob_frame is not None:
             rob_frame = rob_frame.iloc[idx].reset_index(drop=True)
-        lo, hi = _pi_bounds(res)
-        rows = study + [_blank_row("blank")]
-        summary = _summary_rows(res, label=_model_label(res), kind="overall", group=None)
-        rows += [summary[0], *_pi_row(res, lo, hi), *summary[1:]]
+        rows = [*study, _blank_row("blank"), *_overall_rows(res)]
         n_study = len(study)
         frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
         frame = _attach_extra(frame, extra, list(range(n_study)))
         rob_rows = None if rob_frame is None else _attach_rob(len(frame), rob_frame, range(n_study))
         return cls(
             rows=frame,
-            measure=_attr(res, "measure"),
-            level=float(_attr(res, "level", 95)),
-            method=str(_attr(res, "method", "REML")),
-            test=str(_attr(res, "test", "z")),
-            transf=default_transf(_attr(res, "measure")) if transf == "auto" else transf,  # type: ignore[arg-type]
+            **_fit_settings(res, transf),
             extra_columns=tuple(str(c) for c in extra.columns),
             rob=rob_rows,
             footnotes={sym: note for note, sym in symbols.items()},
@@ -439,13 +432,11 @@ class ForestPlot:
                 summary[0]["weight"] = float(w.sum())
             rows += summary
             rows.append(_blank_row("blank"))
-        lo, hi = _pi_bounds(overall)
-        summary = _summary_rows(overall, label=_model_label(overall), kind="overall", group=None)
         test = _blank_row("test_subgroups")
         test.update(
             Q=float(sg.Q_between), df=float(sg.df_between), pval=float(sg.p_between)
         )
-        rows += [summary[0], *_pi_row(overall, lo, hi), *summary[1:], test]
+        rows += [*_overall_rows(overall), test]
         frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
         if extra_all is not None:
             extra = extra_all.iloc[study_src].reset_index(drop=True)
@@ -458,11 +449,7 @@ class ForestPlot:
             rob_rows = _attach_rob(len(frame), rob_all.iloc[study_src], study_pos)
         return cls(
             rows=frame,
-            measure=_attr(overall, "measure"),
-            level=float(_attr(overall, "level", 95)),
-            method=str(_attr(overall, "method", "REML")),
-            test=str(_attr(overall, "test", "z")),
-            transf=default_transf(_attr(overall, "measure")) if transf == "auto" else transf,  # type: ignore[arg-type]
+            **_fit_settings(overall, transf),
             extra_columns=extra_names,
             rob=rob_rows,
             footnotes={sym: note for note, sym in symbols.items()},
@@ -615,6 +602,28 @@ def _pi_row(res: Any, lo: float, hi: float) -> list[dict[str, Any]]:
     pi = _blank_row("pi", "Prediction interval")
     pi.update(ci_lb=lo, ci_ub=hi)
     return [pi]
+
+
+def _overall_rows(res: Any) -> list[dict[str, Any]]:
+    """The rows under the studies of a whole analysis: the overall diamond, the prediction
+    interval (random-effects fits only), the heterogeneity line and the test of the overall
+    effect."""
+    lo, hi = _pi_bounds(res)
+    summary = _summary_rows(res, label=_model_label(res), kind="overall", group=None)
+    return [summary[0], *_pi_row(res, lo, hi), *summary[1:]]
+
+
+def _fit_settings(res: Any, transf: Callable[[Any], Any] | None | str) -> dict[str, Any]:
+    """The :class:`ForestPlot` fields read from a fit (measure, level, method, test) and the
+    display back-transformation (``"auto"``: the measure's default, ``exp`` for ratios)."""
+    measure = _attr(res, "measure")
+    return {
+        "measure": measure,
+        "level": float(_attr(res, "level", 95)),
+        "method": str(_attr(res, "method", "REML")),
+        "test": str(_attr(res, "test", "z")),
+        "transf": default_transf(measure) if transf == "auto" else transf,
+    }
 
 
 def _model_label(res: Any) -> str:
