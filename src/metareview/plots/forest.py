@@ -366,14 +366,8 @@ class ForestPlot:
         frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
         frame = _attach_extra(frame, extra, list(range(n_study)))
         rob_rows = None if rob_frame is None else _attach_rob(len(frame), rob_frame, range(n_study))
-        return cls(
-            rows=frame,
-            **_fit_settings(res, transf),
-            extra_columns=tuple(str(c) for c in extra.columns),
-            rob=rob_rows,
-            footnotes={sym: note for note, sym in symbols.items()},
-            xlabel=xlabel,
-        )
+        return cls._of_fit(frame, res, transf=transf, extra_columns=tuple(str(c) for c in extra.columns),
+                           rob=rob_rows, symbols=symbols, xlabel=xlabel)  # fmt: skip
 
     @classmethod
     def from_subgroups(
@@ -447,11 +441,34 @@ class ForestPlot:
         rob_rows = None
         if rob_all is not None:
             rob_rows = _attach_rob(len(frame), rob_all.iloc[study_src], study_pos)
+        return cls._of_fit(frame, overall, transf=transf, extra_columns=extra_names, rob=rob_rows,
+                           symbols=symbols, xlabel=xlabel)  # fmt: skip
+
+    @classmethod
+    def _of_fit(
+        cls,
+        rows: pd.DataFrame,
+        fit: Any,
+        *,
+        transf: Callable[[Any], Any] | None | str,
+        extra_columns: tuple[str, ...],
+        rob: pd.DataFrame | None,
+        symbols: dict[str, str],
+        xlabel: str | None,
+    ) -> ForestPlot:
+        """The plot of *rows* computed from *fit*: measure, level, method and test are the
+        fit's, ``transf="auto"`` is the measure's default (``exp`` for ratios) and the
+        footnotes are *symbols* (note -> symbol) turned round."""
+        measure = _attr(fit, "measure")
         return cls(
-            rows=frame,
-            **_fit_settings(overall, transf),
-            extra_columns=extra_names,
-            rob=rob_rows,
+            rows=rows,
+            measure=measure,
+            level=float(_attr(fit, "level", 95)),
+            method=str(_attr(fit, "method", "REML")),
+            test=str(_attr(fit, "test", "z")),
+            transf=default_transf(measure) if transf == "auto" else transf,  # type: ignore[arg-type]
+            extra_columns=extra_columns,
+            rob=rob,
             footnotes={sym: note for note, sym in symbols.items()},
             xlabel=xlabel,
         )
@@ -611,19 +628,6 @@ def _overall_rows(res: Any) -> list[dict[str, Any]]:
     lo, hi = _pi_bounds(res)
     summary = _summary_rows(res, label=_model_label(res), kind="overall", group=None)
     return [summary[0], *_pi_row(res, lo, hi), *summary[1:]]
-
-
-def _fit_settings(res: Any, transf: Callable[[Any], Any] | None | str) -> dict[str, Any]:
-    """The :class:`ForestPlot` fields read from a fit (measure, level, method, test) and the
-    display back-transformation (``"auto"``: the measure's default, ``exp`` for ratios)."""
-    measure = _attr(res, "measure")
-    return {
-        "measure": measure,
-        "level": float(_attr(res, "level", 95)),
-        "method": str(_attr(res, "method", "REML")),
-        "test": str(_attr(res, "test", "z")),
-        "transf": default_transf(measure) if transf == "auto" else transf,
-    }
 
 
 def _model_label(res: Any) -> str:
