@@ -1,4 +1,5 @@
-# Reference values for tests/diagnostics/test_leave1out_vs_metafor.py: metafor's leave1out()
+# Reference values for tests/diagnostics/test_leave1out_vs_metafor.py: metafor's leave1out(),
+# influence() and baujat()
 # for several data sets, estimators and tests. Run from this folder (as make fixtures does):
 #   Rscript make_fixtures_leave1out.R     (metafor 3.8.1, metadat, jsonlite)
 suppressPackageStartupMessages({library(metafor); library(jsonlite)})
@@ -22,9 +23,16 @@ for (nm in names(sets)) for (m in c("EE", "DL", "REML", "ML", "EB", "PM", "PMM")
                 error = function(e) NULL)
   if (is.null(r)) next
   l <- suppressWarnings(leave1out(r))
+  inf <- suppressWarnings(influence(r))
+  b <- suppressWarnings(baujat(r, plot = FALSE))
   out[[length(out) + 1]] <- list(data = nm, method = m, test = tst, yi = as.numeric(d$yi), vi = as.numeric(d$vi),
     estimate = as.numeric(l$estimate), se = l$se, zval = if (is.null(l$zval)) l$tval else l$zval, pval = l$pval, ci_lb = l$ci.lb, ci_ub = l$ci.ub,
-    QE = l$Q, QEp = l$Qp, tau2 = l$tau2, I2 = l$I2, H2 = l$H2)
+    QE = l$Q, QEp = l$Qp, tau2 = l$tau2, I2 = l$I2, H2 = l$H2,
+    influence = list(rstudent = inf$inf$rstudent, dffits = inf$inf$dffits, cook_d = inf$inf$cook.d,
+                     cov_r = inf$inf$cov.r, tau2_del = inf$inf$tau2.del, QE_del = inf$inf$QE.del,
+                     hat = inf$inf$hat, weight = inf$inf$weight, dfbetas = inf$dfbs$intrcpt,
+                     inf = as.logical(inf$is.infl)),
+    baujat_x = b$x, baujat_y = b$y)
 }
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE), "leave1out_metafor.json")
 cat("wrote", length(out), "cases\n")

@@ -1,4 +1,5 @@
-"""Leave-one-out against metafor 3.8.1's ``leave1out()`` (tests/diagnostics/leave1out_metafor.json,
+"""Leave-one-out, influence diagnostics and Baujat statistics against metafor 3.8.1's
+``leave1out()``, ``influence()`` and ``baujat()`` (tests/diagnostics/leave1out_metafor.json,
 written by make_fixtures_leave1out.R): six data sets (with k = 3, an outlier whose deletion
 moves tau^2 far, and a study holding most of the weight), seven estimators, z and Knapp-Hartung
 tests, every column, to 1e-6 relative. Then the power-sum path against the batched refit on
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from metareview.diagnostics import leave_one_out
+from metareview.diagnostics import baujat, influence, leave_one_out
 from metareview.diagnostics._subsets import refit
 from metareview.models import rma
 
@@ -39,6 +40,24 @@ def test_leave_one_out_matches_metafor(case: dict) -> None:
             continue
         want = np.array([np.nan if w is None else w for w in want], dtype=float)
         np.testing.assert_allclose(getattr(loo, col), want, rtol=1e-6, atol=1e-9, err_msg=col)
+
+
+INFLUENCE = ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['data']}-{c['method']}-{c['test']}")
+def test_influence_and_baujat_match_metafor(case: dict) -> None:
+    res = rma(case["yi"], case["vi"], method=case["method"], test=case["test"])
+    inf = influence(res)
+    want = case["influence"]
+    for col in INFLUENCE:
+        np.testing.assert_allclose(getattr(inf, col), np.array(want[col], dtype=float), rtol=1e-6,
+                                   atol=1e-9, err_msg=col)  # fmt: skip
+    np.testing.assert_allclose(inf.dfbetas.iloc[:, 0], want["dfbetas"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(inf.is_infl, want["inf"])
+    b = baujat(res)
+    np.testing.assert_allclose(b.x, case["baujat_x"], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(b.y, case["baujat_y"], rtol=1e-6, atol=1e-12)
 
 
 def _hard(seed: int, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -97,3 +116,20 @@ def test_direct_sums_in_small_blocks_give_the_same_numbers(monkeypatch: pytest.M
     np.testing.assert_allclose(blocked.estimate, whole.estimate, rtol=1e-13)
     arr = refit(res, ~np.eye(30, dtype=bool))
     np.testing.assert_allclose(whole.tau2, arr.tau2, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["DL", "REML", "PM"])
+@pytest.mark.parametrize("test", ["z", "knha"])
+def test_influence_from_power_sums_equals_the_batched_refit(method: str, test: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import metareview.diagnostics._deletion as deletion
+
+    yi, vi = _hard(7, 60)
+    res = rma(yi, vi, method=method, test=test)
+    fast, fast_b = influence(res).to_frame(), baujat(res).to_frame()
+    monkeypatch.setattr(deletion, "BY_SUMS", ())
+    slow, slow_b = influence(res).to_frame(), baujat(res).to_frame()
+    for col in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat"):
+        np.testing.assert_allclose(fast[col], slow[col], rtol=1e-9, atol=1e-12, err_msg=col)
+    np.testing.assert_array_equal(fast["inf"], slow["inf"])
+    np.testing.assert_allclose(fast_b["y"], slow_b["y"], rtol=1e-8, atol=1e-12)

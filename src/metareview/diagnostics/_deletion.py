@@ -21,13 +21,22 @@ milliseconds rather than a batch of 2,000 fits.
 
 The solver, the estimating equations and the statistics are those of the intercept-only
 engine path, so the results are the same numbers a refit gives (the tests compare them).
+:func:`deletion_fits` is what leave-one-out, influence diagnostics and Baujat statistics
+read; for other models it is one batched refit with a (k, k) mask.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from metareview.models._sums import Array, PowerSums
+from metareview.models.results import RMAResult
+from metareview.models.tau2 import COMMON_EFFECT, Control
+
+#: estimators whose deletion fits are solved from power sums
+BY_SUMS = (*COMMON_EFFECT, "DL", "ML", "REML", "EB", "PM", "PMM")
 
 #: largest |delta| * max(w) summed as a series, and the most terms ever summed
 SERIES_RADIUS = 0.5
@@ -147,3 +156,83 @@ class DeletionSource:
             L[np.arange(block.size), idx[block]] = 0.0
             out[block] = L.sum(axis=1)
         return out
+
+
+@dataclass(frozen=True)
+class DeletionFits:
+    """The model refitted without study i (row i), for every i.
+
+    ``A`` is the unscaled covariance (X'WX)^-1 of the coefficients and ``s2w`` the
+    Knapp-Hartung factor (1 for other tests), so ``vb = s2w * A``. Every other field is named
+    and computed as in :class:`~metareview.models._engine.BatchArrays`."""
+
+    b: Array  # (k, p)
+    A: Array  # (k, p, p)
+    vb: Array  # (k, p, p)
+    s2w: Array
+    se: Array  # (k, p)
+    zval: Array
+    pval: Array
+    ci_lb: Array
+    ci_ub: Array
+    tau2: Array
+    QE: Array
+    QEp: Array
+    I2: Array
+    H2: Array
+
+
+def deletion_fits(res: RMAResult) -> DeletionFits:
+    """Refit ``res`` without each study in turn: from power sums for an intercept-only model
+    with one of :data:`BY_SUMS` and k >= 3, else as one batch of k fits."""
+    if res.X is None and res.method_used in BY_SUMS and res.k >= 3:
+        return _by_power_sums(res)
+    from metareview.diagnostics._subsets import refit
+
+    arr = refit(res, ~np.eye(res.k, dtype=bool))
+    from metareview.models._design import Design, inv
+
+    X = None if res.X is None else np.broadcast_to(res.X, (res.k, *res.X.shape))
+    A = inv(Design(X=X, B=res.k, k_max=res.k).xtdx(arr.w))
+    s2w = arr.vb[:, 0, 0] / A[:, 0, 0] if res.test == "knha" else np.ones(res.k)
+    return DeletionFits(b=arr.b, A=A, vb=arr.vb, s2w=s2w, se=arr.se, zval=arr.zval, pval=arr.pval,
+                        ci_lb=arr.ci_lb, ci_ub=arr.ci_ub, tau2=arr.tau2, QE=arr.QE, QEp=arr.QEp,
+                        I2=arr.I2, H2=arr.H2)  # fmt: skip
+
+
+def _by_power_sums(res: RMAResult) -> DeletionFits:
+    """Every deletion fit of an intercept-only model, from power sums."""
+    from scipy import special
+
+    from metareview.models._engine import coefficient_tests, heterogeneity
+    from metareview.models._sums import ORDER, solve, stuck_below_zero
+
+    y = np.asarray(res.yi, dtype=float)
+    v = np.asarray(res.vi, dtype=float)
+    k = res.k
+    ybar = y.mean()
+    yc = y - ybar  # metafor centres before estimating tau^2; P annihilates the constant
+    idx = np.arange(k)
+    kk = np.full(k, k - 1.0)
+    fe = DeletionSource(yc, v, 0.0, order=3).sums(idx, np.zeros(k))  # each deletion's common-effect fit
+    method = res.method_used
+    around = DeletionSource(yc, v, res.tau2, order=ORDER.get(method, 1))
+    if method in COMMON_EFFECT:
+        tau2 = np.zeros(k)
+    elif method == "DL":
+        tau2 = np.maximum((fe.Q - (k - 2)) / fe.trP, 0.0)
+    else:
+        # each deletion starts from the full fit's tau^2, as the batched refit does
+        target = None if method not in ("PM", "PMM") else (kk - 1 if method == "PM" else special.chdtri(kk - 1, 0.5))
+        control = Control()
+        sol = solve(method, around, kk, np.full(k, res.tau2), control, target=target)
+        tau2 = np.where(stuck_below_zero(method, around, sol, fe.Q, fe.s0, control)[0], 0.0, sol.tau2)
+    at = around.sums(idx, tau2)
+    b = (at.mu + ybar)[:, None]
+    A = (1.0 / at.s0)[:, None, None]
+    tests = coefficient_tests(b, A, at.Q, kk - 1, test=res.test, level=res.level, btt=None)
+    het = heterogeneity(fe.Q, fe.trP, kk, 1, tau2, np.full(k, method in COMMON_EFFECT))
+    vb = tests["vb"]
+    return DeletionFits(b=b, A=A, vb=vb, s2w=vb[:, 0, 0] / A[:, 0, 0], se=tests["se"], zval=tests["zval"],
+                        pval=tests["pval"], ci_lb=tests["ci_lb"], ci_ub=tests["ci_ub"], tau2=tau2,
+                        QE=het["QE"], QEp=het["QEp"], I2=het["I2"], H2=het["H2"])  # fmt: skip

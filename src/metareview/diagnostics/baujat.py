@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metareview.diagnostics._subsets import refit, require_k
+from metareview.diagnostics._deletion import deletion_fits
+from metareview.diagnostics._subsets import require_k
 from metareview.models.results import RMAResult
 
 
@@ -31,11 +32,11 @@ class Baujat:
 
 
 def baujat(res: RMAResult) -> Baujat:
-    """Baujat statistics of every study (one batch of k deletion fits)."""
+    """Baujat statistics of every study (from the k deletion fits)."""
     require_k(res, 2, "a Baujat analysis")
     k = res.k
     X = np.ones((k, 1)) if res.X is None else np.asarray(res.X)
-    arr = refit(res, ~np.eye(k, dtype=bool))
+    arr = deletion_fits(res)
     pred_full = X @ np.asarray(res.b)
     delpred = np.einsum("ki,ki->k", X, arr.b)
     vdelpred = np.einsum("ki,kij,kj->k", X, arr.vb, X)

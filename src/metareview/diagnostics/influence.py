@@ -1,5 +1,6 @@
-"""Outlier and influence diagnostics (metafor's ``influence.rma.uni``), from one batch of k
-deletion fits.
+"""Outlier and influence diagnostics (metafor's ``influence.rma.uni``), from the k deletion
+fits (:func:`~._deletion.deletion_fits`: power sums for an intercept-only model, else one
+batch of k fits).
 
 For study i, with the model refitted without it (subscript (-i)):
 
@@ -31,8 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from metareview._render import render_html, render_text
-from metareview.diagnostics._subsets import refit, require_k
-from metareview.models._design import Design, inv
+from metareview.diagnostics._deletion import deletion_fits
+from metareview.diagnostics._subsets import require_k
 from metareview.models.results import RMAResult
 
 INFLUENCE_COLUMNS = ("slab", "rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight", "inf")
@@ -68,31 +69,17 @@ class Influence:
                            self.to_frame().set_index("slab"))  # fmt: skip
 
 
-def _s2w(arr, res: RMAResult) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The Knapp-Hartung scale factor of each deletion fit (1 for other tests)."""
-    if res.test != "knha":
-        return np.ones(arr.tau2.shape[0])
-    A = inv(_design_of(res, arr.tau2.shape[0]).xtdx(arr.w))
-    return arr.vb[:, 0, 0] / A[:, 0, 0]
-
-
-def _design_of(res: RMAResult, B: int) -> Design:
-    X = None if res.X is None else np.broadcast_to(res.X, (B, *res.X.shape))
-    return Design(X=X, B=B, k_max=res.k)
-
-
 def influence(res: RMAResult) -> Influence:
     """Influence diagnostics for every study (see the module docstring)."""
     require_k(res, res.p + 2, "influence diagnostics")
     k, p = res.k, res.p
-    keep = ~np.eye(k, dtype=bool)
-    arr = refit(res, keep)
+    arr = deletion_fits(res)
     X = np.ones((k, 1)) if res.X is None else np.asarray(res.X)
     b_full = np.asarray(res.b)
     pred_full = X @ b_full
     delpred = np.einsum("ki,ki->k", X, arr.b)
     vdelpred = np.einsum("ki,kij,kj->k", X, arr.vb, X)
-    s2w = _s2w(arr, res)
+    s2w = arr.s2w
     tau2_del = arr.tau2
     vi = np.asarray(res.vi)
     w = 1 / (vi + res.tau2)
@@ -110,8 +97,11 @@ def influence(res: RMAResult) -> Influence:
     cook_d = np.einsum("ki,ij,kj->k", dfb[:, btt], svb, dfb[:, btt])
     cov_r = np.linalg.det(arr.vb[:, btt][:, :, btt]) / np.linalg.det(vb_full[np.ix_(btt, btt)])
     # DFBETAS use the full-data design with each deletion's tau^2 (metafor's vb.del)
-    wd = 1 / (vi[None, :] + tau2_del[:, None])
-    vb_del = np.linalg.inv(np.einsum("ki,bk,kj->bij", X, wd, X))
+    if res.X is None:  # sum over all k studies = the deletion's sum plus the study's own weight
+        vb_del = 1.0 / (1.0 / arr.A + (1.0 / (vi + tau2_del))[:, None, None])
+    else:
+        wd = 1 / (vi[None, :] + tau2_del[:, None])
+        vb_del = np.linalg.inv(np.einsum("ki,bk,kj->bij", X, wd, X))
     dfbs = dfb / np.sqrt(s2w[:, None] * np.diagonal(vb_del, axis1=1, axis2=2))
     is_infl = (
         (np.abs(dffits) > 3 * np.sqrt(p / (k - p)))
