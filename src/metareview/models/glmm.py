@@ -40,10 +40,11 @@ from scipy import optimize, special, stats
 from metareview._render import render_html, render_text
 from metareview.errors import ConvergenceError, InputError
 from metareview.models._validate import as_1d, check_level, rows_where
+from metareview.models.results import _CoefficientTable
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class GLMMResult:
+class GLMMResult(_CoefficientTable):
     """A fitted binomial-normal model. Coefficients are on the logit scale."""
 
     xi: np.ndarray
@@ -82,14 +83,6 @@ class GLMMResult:
     test: str = "z"
 
     @property
-    def estimate(self) -> float:
-        return float(self.b[0])
-
-    @property
-    def int_only(self) -> bool:
-        return self.X is None
-
-    @property
     def crit(self) -> float:
         return float(stats.norm.isf((100 - self.level) / 200))
 
@@ -101,19 +94,10 @@ class GLMMResult:
     def pi_ub(self) -> float:
         return self.estimate + self.crit * float(np.sqrt(self.se[0] ** 2 + self.tau2))
 
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            {"estimate": self.b, "se": self.se, "zval": self.zval, "pval": self.pval,
-             "ci_lb": self.ci_lb, "ci_ub": self.ci_ub},
-            index=pd.Index(self.coef_names, name="coef"),
-        )  # fmt: skip
-
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"k": self.k, "measure": "PLO", "method": "GLMM", "nAGQ": self.nAGQ, "level": self.level}
         if self.int_only:
-            out.update(estimate=self.estimate, se=float(self.se[0]), zval=float(self.zval[0]),
-                       pval=float(self.pval[0]), ci_lb=float(self.ci_lb[0]), ci_ub=float(self.ci_ub[0]),
-                       pi_lb=self.pi_lb, pi_ub=self.pi_ub)  # fmt: skip
+            out.update(self._pooled_dict(self.pi_lb, self.pi_ub))
         out.update(tau2=self.tau2, I2=self.I2, H2=self.H2, QE_Wld=self.QE_Wld, QEp_Wld=self.QEp_Wld,
                    QE_LRT=self.QE_LRT, QEp_LRT=self.QEp_LRT)  # fmt: skip
         return out

@@ -14,8 +14,59 @@ from metareview.models.tau2 import COMMON_EFFECT
 SUMMARY_COLUMNS = ("estimate", "se", "zval", "pval", "ci_lb", "ci_ub")
 
 
+class _CoefficientTable:
+    """What a fitted model with coefficients shows the same way whatever its likelihood
+    (:class:`RMAResult`, :class:`metareview.models.glmm.GLMMResult`): the pooled estimate, the
+    coefficients table and the intercept-only numbers of ``to_dict()``."""
+
+    b: np.ndarray
+    se: np.ndarray
+    zval: np.ndarray
+    pval: np.ndarray
+    ci_lb: np.ndarray
+    ci_ub: np.ndarray
+    coef_names: tuple[str, ...]
+    X: np.ndarray | None
+
+    @property
+    def estimate(self) -> float:
+        """The pooled estimate (the intercept, or the only coefficient)."""
+        return float(self.b[0])
+
+    @property
+    def int_only(self) -> bool:
+        return self.X is None
+
+    def summary(self) -> pd.DataFrame:
+        """Coefficients table: one row per coefficient, fixed columns."""
+        return pd.DataFrame(
+            {
+                "estimate": self.b,
+                "se": self.se,
+                "zval": self.zval,
+                "pval": self.pval,
+                "ci_lb": self.ci_lb,
+                "ci_ub": self.ci_ub,
+            },
+            index=pd.Index(self.coef_names, name="coef"),
+        )
+
+    def _pooled_dict(self, pi_lb: float, pi_ub: float) -> dict[str, float]:
+        """The pooled estimate, its test and intervals as plain floats (intercept-only fits)."""
+        return {
+            "estimate": self.estimate,
+            "se": float(self.se[0]),
+            "zval": float(self.zval[0]),
+            "pval": float(self.pval[0]),
+            "ci_lb": float(self.ci_lb[0]),
+            "ci_ub": float(self.ci_ub[0]),
+            "pi_lb": float(pi_lb),
+            "pi_ub": float(pi_ub),
+        }
+
+
 @dataclass(frozen=True, repr=False, eq=False)
-class RMAResult:
+class RMAResult(_CoefficientTable):
     """A fitted common-effect, random-effects or mixed-effects (meta-regression) model.
 
     Attributes follow metafor's names: ``b`` (coefficients), ``se``, ``zval``, ``pval``,
@@ -65,17 +116,8 @@ class RMAResult:
 
     # -- conveniences ---------------------------------------------------------------------
     @property
-    def estimate(self) -> float:
-        """The pooled estimate (the intercept, or the only coefficient)."""
-        return float(self.b[0])
-
-    @property
     def is_common_effect(self) -> bool:
         return self.method_used in COMMON_EFFECT
-
-    @property
-    def int_only(self) -> bool:
-        return self.X is None
 
     @property
     def tau(self) -> float:
@@ -118,21 +160,7 @@ class RMAResult:
 
         return float(np.atleast_1d(predict(self).pi_ub)[0])
 
-    # -- tables ---------------------------------------------------------------------------
-    def summary(self) -> pd.DataFrame:
-        """Coefficients table: one row per coefficient, fixed columns."""
-        return pd.DataFrame(
-            {
-                "estimate": self.b,
-                "se": self.se,
-                "zval": self.zval,
-                "pval": self.pval,
-                "ci_lb": self.ci_lb,
-                "ci_ub": self.ci_ub,
-            },
-            index=pd.Index(self.coef_names, name="coef"),
-        )
-
+    # -- tables (summary(): the coefficients table of _CoefficientTable) -------------------
     def to_frame(self) -> pd.DataFrame:
         """Per-study table: slab, yi, vi, sei, weight (percent)."""
         return pd.DataFrame(
@@ -158,16 +186,7 @@ class RMAResult:
             from metareview.models.inference import predict
 
             pr = predict(self)
-            out.update(
-                estimate=self.estimate,
-                se=float(self.se[0]),
-                zval=float(self.zval[0]),
-                pval=float(self.pval[0]),
-                ci_lb=float(self.ci_lb[0]),
-                ci_ub=float(self.ci_ub[0]),
-                pi_lb=float(pr.pi_lb),
-                pi_ub=float(pr.pi_ub),
-            )
+            out.update(self._pooled_dict(pr.pi_lb, pr.pi_ub))
         else:
             out["coefficients"] = {
                 name: {c: float(self.summary().loc[name, c]) for c in SUMMARY_COLUMNS}
