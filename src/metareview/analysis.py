@@ -96,14 +96,8 @@ def load_data(source: DataSource, plan: Plan) -> pd.DataFrame:
         frame = pd.read_excel(path, sheet_name=source.sheet or 0, engine="openpyxl")
     else:
         raise plan.error(base + ("file",), f"cannot read {path.name}: use .csv, .tsv or .xlsx")
-    available = ", ".join(map(str, frame.columns))
-    wanted = [("study", source.study)] + [("columns", c) for c in source.columns.values()]
-    for key, column in wanted:
-        if column not in frame.columns:
-            arg = next((a for a, c in source.columns.items() if c == column), None)
-            where = base + ((key, arg) if key == "columns" and arg else (key,))
-            raise plan.error(where, f"{path.name} has no column '{column}'",
-                             f"the file's columns are: {available}")
+    _require_mapped_columns(frame, source, plan, lacks=f"{path.name} has no column",
+                            listing="the file's columns are")
     return frame
 
 
@@ -120,15 +114,30 @@ def _load_store(source: DataSource, plan: Plan) -> pd.DataFrame:
         key = {"outcome": "outcome", "name": "project"}.get(exc.column or "", "store")
         raise plan.error(base + (key,), f"{exc.message} ({exc.file or source.file})",
                          exc.hint) from None
+    _require_mapped_columns(frame, source, plan, lacks="the extracted data have no field",
+                            listing="the fields are")
+    return frame
+
+
+def _require_mapped_columns(frame: pd.DataFrame, source: DataSource, plan: Plan, *, lacks: str,
+                            listing: str) -> None:
+    """Check that *frame* has every column the plan maps for *source* (its study column and
+    its ``columns``), whether read from a file or from a review store.
+
+    Raises
+    ------
+    PlanError
+        At the plan line that names the first missing column: ``"{lacks} '{column}'"``, with
+        the hint ``"{listing}: "`` followed by the columns *frame* has.
+    """
+    base = ("data", source.name)
     available = ", ".join(map(str, frame.columns))
     wanted = [("study", source.study)] + [("columns", c) for c in source.columns.values()]
     for key, column in wanted:
         if column not in frame.columns:
             arg = next((a for a, c in source.columns.items() if c == column), None)
             where = base + ((key, arg) if key == "columns" and arg else (key,))
-            raise plan.error(where, f"the extracted data have no field '{column}'",
-                             f"the fields are: {available}")
-    return frame
+            raise plan.error(where, f"{lacks} '{column}'", f"{listing}: {available}")
 
 
 def _file_rows(frame: pd.DataFrame, positions: Any) -> list[int]:
