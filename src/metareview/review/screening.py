@@ -385,6 +385,17 @@ def validate_decisions(
     return frame
 
 
+def _decision_counts(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """How many times each decision was made per stage and *by* (``"record_id"`` or
+    ``"reviewer"``): a (stage, by)-indexed table with one column per :data:`DECISIONS`, in
+    that order, 0 for a decision nobody made."""
+    counts = pd.crosstab([frame["stage"], frame[by]], frame["decision"])
+    for d in DECISIONS:
+        if d not in counts.columns:
+            counts[d] = 0
+    return counts[list(DECISIONS)]
+
+
 def conflicts(decisions: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
     """Records on which reviewers disagree, per stage.
 
@@ -417,11 +428,7 @@ def conflicts(decisions: pd.DataFrame, *, file: str | None = None) -> pd.DataFra
     cols = ["stage", "record_id", "n_reviewers", *DECISIONS, "reviewers"]
     if frame.empty:
         return pd.DataFrame(columns=cols)
-    counts = pd.crosstab([frame["stage"], frame["record_id"]], frame["decision"])
-    for d in DECISIONS:
-        if d not in counts.columns:
-            counts[d] = 0
-    counts = counts[list(DECISIONS)]
+    counts = _decision_counts(frame, "record_id")
     n_rev = counts.sum(axis=1)
     n_kinds = (counts > 0).sum(axis=1)
     hit = counts.loc[(n_rev >= 2) & (n_kinds >= 2)]
@@ -489,11 +496,7 @@ def final_decisions(
         )
     frame = validate_decisions(decisions, file=file)
     cols = ["stage", "record_id", "decision", "status", "n_reviewers", "resolved_by"]
-    counts = pd.crosstab([frame["stage"], frame["record_id"]], frame["decision"])
-    for d in DECISIONS:
-        if d not in counts.columns:
-            counts[d] = 0
-    counts = counts[list(DECISIONS)]
+    counts = _decision_counts(frame, "record_id")
     n_rev = counts.sum(axis=1)
     n_kinds = (counts > 0).sum(axis=1)
     top = counts.idxmax(axis=1)
@@ -587,11 +590,7 @@ def progress(
     cols = ["stage", "reviewer", "n_decided", *DECISIONS, "n_conflicts", "fraction_done"]
     if frame.empty:
         return pd.DataFrame(columns=cols)
-    counts = pd.crosstab([frame["stage"], frame["reviewer"]], frame["decision"])
-    for d in DECISIONS:
-        if d not in counts.columns:
-            counts[d] = 0
-    out = counts[list(DECISIONS)].copy()
+    out = _decision_counts(frame, "reviewer").copy()
     out["n_decided"] = out.sum(axis=1)
     conf = conflicts(frame, file=file)
     if conf.empty:
