@@ -74,6 +74,17 @@ def _flags(frame: Any, column: str | None, slab: Any, file: str) -> dict[str, st
     return out
 
 
+def _write_figure(fig: Any, out: Path) -> None:
+    """Save *fig* to *out* (format from its extension; nothing left behind on failure) and
+    say so."""
+    from metareview.io import atomic_output
+    from metareview.plots import save_figure
+
+    with atomic_output(out) as tmp:
+        save_figure(fig, tmp)
+    typer.echo(f"wrote {out}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``plot forest`` and ``plot funnel`` to *app*."""
     plot_app = typer.Typer(
@@ -104,9 +115,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from metareview.cli.pool import OPTIONS, report_warnings, subgroup_error
         from metareview.errors import InputError
-        from metareview.io import atomic_output, option_error, require_columns
+        from metareview.io import option_error, require_columns
         from metareview.models import rma, subgroup_analysis
-        from metareview.plots import forest_plot, save_figure
+        from metareview.plots import forest_plot
 
         if tau2_given is not None and subgroup is None:
             raise InputError("--tau2 only applies with --subgroup", column="--tau2",
@@ -139,9 +150,7 @@ def register(app: typer.Typer) -> None:
                 if subgroup is not None:
                     exc = subgroup_error(exc, subgroup)
                 raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
-            with atomic_output(out) as tmp:
-                save_figure(fig, tmp)
-            typer.echo(f"wrote {out}")
+            _write_figure(fig, out)
 
     @plot_app.command(help="Contour-enhanced funnel plot (optionally with trim-and-fill)." + EXAMPLES)
     def funnel(
@@ -158,9 +167,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from metareview.cli.pool import OPTIONS, report_warnings
         from metareview.errors import InputError
-        from metareview.io import atomic_output, option_error
+        from metareview.io import option_error
         from metareview.models import rma
-        from metareview.plots import funnel_plot, save_figure
+        from metareview.plots import funnel_plot
 
         with report_warnings():
             frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
@@ -174,8 +183,6 @@ def register(app: typer.Typer) -> None:
                 fig = funnel_plot(res, style=style, contours=(0.10, 0.05, 0.01) if contours else None, trimfill=tf)
             except InputError as exc:
                 raise option_error(exc, OPTIONS, file=file, columns=frame.columns) from None
-            with atomic_output(out) as tmp:
-                save_figure(fig, tmp)
-            typer.echo(f"wrote {out}")
+            _write_figure(fig, out)
 
     app.add_typer(plot_app, name="plot")
