@@ -17,7 +17,6 @@ z and knha) for
 from __future__ import annotations
 
 import importlib.util
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,26 +31,16 @@ from metareview.errors import (  # noqa: E402
     ConvergenceError,
     ConvergenceWarning,
     InputError,
-    MetaReviewWarning,
     StatisticalWarning,
 )
 
 EDGE = [c for c in fx.cases("edge") if c["dataset"] != "k1"]
 
 
-def _fit(c, **extra):
-    from metareview.models import rma
-
-    yi, vi = fx.yi_vi(c)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MetaReviewWarning)
-        return rma(yi, vi, **fx.rma_kwargs(c), **extra)
-
-
 @pytest.mark.parametrize("c", EDGE, ids=[c["id"] for c in EDGE])
 def test_edge_case_matches_metafor(c):
-    res = _fit(c)
-    problems = fx.compare_fit(res, c)
+    res = fx.fit_rma(c)
+    problems = fx.comparefx.fit_rma(res, c)
     if c["method"] != "GENQ":
         problems += fx.compare_fitstats(res, c)
     problem = fx.report(c["id"], c["call"], problems)
@@ -65,7 +54,7 @@ EDGE_CI = [c for c in EDGE if "tau2_ci" in c["expected"]]
 def test_edge_case_confint_matches_metafor(c):
     from metareview.models import confint
 
-    ci = confint(_fit(c))
+    ci = confint(fx.fit_rma(c))
     problem = fx.report(c["id"], "confint(" + c["call"] + ")", fx.compare_confint(ci, c))
     assert problem is None, problem
 
@@ -109,14 +98,14 @@ def test_negative_moment_estimates_are_truncated_to_zero():
     raw = (qe - (yi.size - 1)) / (np.sum(w) - np.sum(w**2) / np.sum(w))
     assert raw < 0  # about -0.0157: truncation is what makes tau2 = 0
     for method in ("DL", "HE", "HS", "HSk", "REML", "ML", "PM", "EB"):
-        res = _fit(fx.case(f"edge_homogeneous/{method}/z/95"))
+        res = fx.fit_rma(fx.case(f"edge_homogeneous/{method}/z/95"))
         assert res.tau2 == 0.0, method
         assert res.I2 == 0.0 and res.H2 == 1.0, method
 
 
 def test_identical_studies_have_no_heterogeneity():
     c = fx.case("edge_identical/REML/z/95")
-    res = _fit(c)
+    res = fx.fit_rma(c)
     assert res.QE == pytest.approx(0.0, abs=1e-20)
     assert res.QEp == pytest.approx(1.0)
     assert res.tau2 == 0.0
@@ -125,7 +114,7 @@ def test_identical_studies_have_no_heterogeneity():
 
 def test_common_effect_has_no_se_tau2():
     # metafor returns se.tau2 = NA for EE: tau2 is fixed at 0, not estimated
-    res = _fit(fx.case("bcg_RR/EE/z/95"))
+    res = fx.fit_rma(fx.case("bcg_RR/EE/z/95"))
     assert res.tau2 == 0.0
     assert np.isnan(res.se_tau2)
 
@@ -149,7 +138,7 @@ def test_non_convergence_falls_back_along_the_chain():
     with pytest.warns(ConvergenceWarning, match="REML"):
         res = rma(yi, vi, method=["REML", "DL"], control={"maxiter": 1})
     assert res.method_used == "DL"
-    problem = fx.report(c["id"], c["call"], fx.compare_fit(res, c))
+    problem = fx.report(c["id"], c["call"], fx.comparefx.fit_rma(res, c))
     assert problem is None, problem
 
 
