@@ -40,7 +40,7 @@ EDGE = [c for c in fx.cases("edge") if c["dataset"] != "k1"]
 @pytest.mark.parametrize("c", EDGE, ids=[c["id"] for c in EDGE])
 def test_edge_case_matches_metafor(c):
     res = fx.fit_rma(c)
-    problems = fx.comparefx.fit_rma(res, c)
+    problems = fx.compare_fit(res, c)
     if c["method"] != "GENQ":
         problems += fx.compare_fitstats(res, c)
     problem = fx.report(c["id"], c["call"], problems)
@@ -138,7 +138,7 @@ def test_non_convergence_falls_back_along_the_chain():
     with pytest.warns(ConvergenceWarning, match="REML"):
         res = rma(yi, vi, method=["REML", "DL"], control={"maxiter": 1})
     assert res.method_used == "DL"
-    problem = fx.report(c["id"], c["call"], fx.comparefx.fit_rma(res, c))
+    problem = fx.report(c["id"], c["call"], fx.compare_fit(res, c))
     assert problem is None, problem
 
 
