@@ -49,25 +49,26 @@ class Design:
         """X' diag(c) X, shape (B, p, p)."""
         if self.X is None:
             return c.sum(axis=1)[:, None, None]
-        return np.einsum("bki,bk,bkj->bij", self.X, c, self.X, optimize=True)
+        # batched matrix products: (B, p, k) @ (B, k, p); no einsum path search per call
+        return np.matmul(self.X.transpose(0, 2, 1), self.X * c[:, :, None])
 
     def xtdy(self, c: Array, y: Array) -> Array:
         """X' diag(c) y, shape (B, p)."""
         if self.X is None:
             return (c * y).sum(axis=1)[:, None]
-        return np.einsum("bki,bk->bi", self.X, c * y, optimize=True)
+        return np.matmul(self.X.transpose(0, 2, 1), (c * y)[:, :, None])[:, :, 0]
 
     def xb(self, b: Array) -> Array:
         """X b, shape (B, k)."""
         if self.X is None:
             return np.broadcast_to(b[:, :1], (self.B, self.k_max))
-        return np.einsum("bki,bi->bk", self.X, b, optimize=True)
+        return np.matmul(self.X, b[:, :, None])[:, :, 0]
 
     def hat_diag(self, w: Array, A: Array) -> Array:
         """Diagonal of W^(1/2) X A X' W^(1/2): the hat values w_i x_i' A x_i."""
         if self.X is None:
             return w * A[:, 0, 0][:, None]
-        return w * np.einsum("bki,bij,bkj->bk", self.X, A, self.X, optimize=True)
+        return w * (np.matmul(self.X, A) * self.X).sum(axis=2)
 
     def logdet_xtx(self, mask: Array) -> Array:
         """log det(X'X) over the studies in the mask (0 for no design)."""
