@@ -46,11 +46,6 @@ def _fit_inputs(data: Path, measure: str | None, ri: float | None, out: Path) ->
     return frame, file, yi, vi, slab, meas
 
 
-def _methods(method: str) -> str | list[str]:
-    methods = [m.strip() for m in method.split(",") if m.strip()]
-    return methods[0] if len(methods) == 1 else methods
-
-
 def _split_list(text: str | None) -> list[str]:
     return [] if not text else [c.strip() for c in text.split(",") if c.strip()]
 
@@ -113,16 +108,13 @@ def register(app: typer.Typer) -> None:
         pi: Annotated[str, typer.Option(help="Prediction interval: row, dashed or none.")] = "row",
         title: Annotated[str | None, typer.Option(help="Title above the plot.")] = None,
     ) -> None:
-        from metareview.cli.pool import OPTIONS, report_warnings, subgroup_error
+        from metareview.cli.pool import OPTIONS, method_chain, report_warnings, subgroup_error, subgroup_tau2_rule
         from metareview.errors import InputError
         from metareview.io import option_error, require_columns
         from metareview.models import rma, subgroup_analysis
         from metareview.plots import forest_plot
 
-        if tau2_given is not None and subgroup is None:
-            raise InputError("--tau2 only applies with --subgroup", column="--tau2",
-                             hint="add --subgroup COLUMN, or drop --tau2")
-        tau2_rule = tau2_given or "separate"
+        tau2_rule = subgroup_tau2_rule(tau2_given, subgroup)
         with report_warnings():
             frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
             extra = _split_list(columns)
@@ -134,10 +126,10 @@ def register(app: typer.Typer) -> None:
                 favours = (favours_left or "", favours_right or "")
             try:
                 if subgroup is None:
-                    res: Any = rma(yi, vi, method=_methods(method), test=test, level=level, slab=slab, measure=meas)
+                    res: Any = rma(yi, vi, method=method_chain(method), test=test, level=level, slab=slab, measure=meas)
                 else:
                     require_columns(frame, (subgroup,), file=file)
-                    res = subgroup_analysis(yi, vi, frame[subgroup].tolist(), method=_methods(method), tau2=tau2_rule,
+                    res = subgroup_analysis(yi, vi, frame[subgroup].tolist(), method=method_chain(method), tau2=tau2_rule,
                                             test=test, level=level, slab=slab, measure=meas)  # fmt: skip
                     if cols is not None:  # subgroup plots match extra columns by study label
                         import pandas as pd
@@ -165,7 +157,7 @@ def register(app: typer.Typer) -> None:
         contours: Annotated[bool, typer.Option(help="Shade significance contours (p 0.10, 0.05, 0.01).")] = True,
         trimfill: Annotated[bool, typer.Option(help="Add the studies imputed by trim-and-fill (open circles).")] = False,
     ) -> None:
-        from metareview.cli.pool import OPTIONS, report_warnings
+        from metareview.cli.pool import OPTIONS, method_chain, report_warnings
         from metareview.errors import InputError
         from metareview.io import option_error
         from metareview.models import rma
@@ -174,7 +166,7 @@ def register(app: typer.Typer) -> None:
         with report_warnings():
             frame, file, yi, vi, slab, meas = _fit_inputs(data, measure, ri, out)
             try:
-                res = rma(yi, vi, method=_methods(method), test=test, level=level, slab=slab, measure=meas)
+                res = rma(yi, vi, method=method_chain(method), test=test, level=level, slab=slab, measure=meas)
                 tf = None
                 if trimfill:
                     from metareview.bias import trim_and_fill

@@ -116,10 +116,7 @@ def register(app: typer.Typer) -> None:
         from metareview.io import option_error, read_table, require_columns
         from metareview.models import rma, subgroup_analysis
 
-        if tau2_given is not None and subgroup is None:
-            raise InputError("--tau2 only applies with --subgroup", column="--tau2",
-                             hint="add --subgroup COLUMN, or drop --tau2")
-        tau2_rule = tau2_given or "separate"
+        tau2_rule = subgroup_tau2_rule(tau2_given, subgroup)
         with report_warnings():
             file = str(data)
             frame = read_table(data)
@@ -141,8 +138,7 @@ def register(app: typer.Typer) -> None:
                     _print_glmm(out, file)
                 return
             yi, vi, slab, meas = compute_effects(frame, measure=measure, file=file, ri=ri)
-            methods = [m.strip() for m in method.split(",") if m.strip()]
-            meth: str | list[str] = methods[0] if len(methods) == 1 else methods
+            meth = method_chain(method)
             try:
                 if subgroup is None:
                     res = rma(yi, vi, method=meth, test=test, level=level, slab=slab, measure=meas)
@@ -259,6 +255,28 @@ def sort_key(frame: Any, column: str, *, file: str) -> Any:
     if pd.to_numeric(col, errors="coerce").notna().any():
         return numeric_column(frame, column, file=file)
     return col.astype(str).to_numpy()
+
+
+def method_chain(method: str) -> str | list[str]:
+    """The ``--method`` option as ``rma`` takes it: one estimator, or a comma list as a
+    fallback chain.
+
+    >>> method_chain("REML"), method_chain(" REML, DL ,")
+    ('REML', ['REML', 'DL'])
+    """
+    methods = [m.strip() for m in method.split(",") if m.strip()]
+    return methods[0] if len(methods) == 1 else methods
+
+
+def subgroup_tau2_rule(tau2_given: str | None, subgroup: str | None) -> str:
+    """The ``--tau2`` rule of a subgroup analysis ('separate' unless given); an error when
+    ``--tau2`` is given without ``--subgroup``."""
+    from metareview.errors import InputError
+
+    if tau2_given is not None and subgroup is None:
+        raise InputError("--tau2 only applies with --subgroup", column="--tau2",
+                         hint="add --subgroup COLUMN, or drop --tau2")
+    return tau2_given or "separate"
 
 
 def subgroup_error(exc: Any, column: str) -> Any:
