@@ -12,6 +12,24 @@ from pathlib import Path
 import typer
 
 
+def figure_formats(formats: str) -> tuple[str, ...]:
+    """The ``--formats`` option as ``write_report`` takes it: the comma list lower-cased,
+    ``("svg",)`` when empty; an unknown format is an error naming the option.
+
+    >>> figure_formats("SVG, pdf"), figure_formats(" , ")
+    (('svg', 'pdf'), ('svg',))
+    """
+    from metareview.errors import InputError
+    from metareview.report.figures import FORMATS
+
+    wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad:
+        raise InputError(f"unknown figure format {bad[0]!r}", column="--formats",
+                         hint="use any of svg, png, pdf")
+    return wanted or ("svg",)
+
+
 def analyze(
     plan: Path = typer.Argument(..., help="The analysis plan (TOML).", exists=False),
     out: Path = typer.Option(..., "--out", "-o", help="Directory to write the report into."),
@@ -27,13 +45,9 @@ def analyze(
     from metareview.errors import InputError
     from metareview.plan import load_plan
     from metareview.report import write_report
-    from metareview.report.figures import FORMATS, figure_specs
+    from metareview.report.figures import figure_specs
 
-    wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-    bad = [f for f in wanted if f not in FORMATS]
-    if bad:
-        raise InputError(f"unknown figure format {bad[0]!r}", column="--formats",
-                         hint="use any of svg, png, pdf")
+    wanted = figure_formats(formats)
     if not plan.is_file():
         raise InputError("plan file not found", file=str(plan),
                          hint="give the path of a .toml analysis plan")
@@ -52,7 +66,7 @@ def analyze(
         n_figures = sum(len(figure_specs(o)) for o in result.outcomes)
         files = progress.add_task("report", total=n_figures + 3)
         written = write_report(
-            result, out, formats=wanted or ("svg",),
+            result, out, formats=wanted,
             progress=lambda what: progress.update(files, advance=1, description=f"wrote {what}"),
         )
     if not quiet:

@@ -65,25 +65,20 @@ def demo(
     from rich.table import Table
 
     from metareview.analysis import run_plan
+    from metareview.cli.analyze import figure_formats
     from metareview.datasets.ld_il2_store import write_demo_inputs
-    from metareview.errors import InputError
     from metareview.plan import load_plan
     from metareview.report import write_report
-    from metareview.report.figures import FORMATS
     from metareview.report.results_json import comparison_frame
 
-    wanted = tuple(f.strip().lower() for f in formats.split(",") if f.strip())
-    bad = [f for f in wanted if f not in FORMATS]
-    if bad:
-        raise InputError(f"unknown figure format {bad[0]!r}", column="--formats",
-                         hint="use any of svg, png, pdf")
+    wanted = figure_formats(formats)
     plan_file = write_demo_inputs(out)
     plan = load_plan(plan_file)
     with warnings.catch_warnings(record=True) as caught:
         # every warning is kept in the report and in results.json (outcomes[].warnings)
         warnings.simplefilter("always")
         result = run_plan(plan)
-        written = write_report(result, out, formats=wanted or ("svg",))
+        written = write_report(result, out, formats=wanted)
     console = Console(soft_wrap=False, width=140)
     table = Table(title="LD-IL-2: published versus this re-analysis", show_lines=False)
     for col, just in (("outcome", "left"), ("published (95% CI)", "right"),
