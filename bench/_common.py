@@ -173,6 +173,18 @@ class Report:
         print("  note: " + text, flush=True)
 
 
+def run_alone(run: Callable[[Report], None], *, timed: bool = True) -> None:
+    """Run one case on its own (``python bench/caseN_....py``): its figures as it goes, then
+    each target with met/MISSED and, when *timed*, the wall time of the whole case."""
+    report = Report()
+    t0 = time.perf_counter()
+    run(report)
+    for tg in report.targets:
+        print(f"{tg.name}: {tg.value} {tg.unit} (target {tg.limit:g}) {'met' if tg.met else 'MISSED'}")
+    if timed:
+        print(f"{time.perf_counter() - t0:.0f} s")
+
+
 def py_subprocess(code: str, *, timeout: float = 600, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run *code* in a fresh interpreter; it prints one JSON object on its last stdout line."""
     e = dict(os.environ)

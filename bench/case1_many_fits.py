@@ -11,7 +11,6 @@ Run alone: ``.venv/bin/python bench/case1_many_fits.py``.
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from typing import Any
 
@@ -23,7 +22,7 @@ if __package__ in (None, ""):
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Report, Target, best_of, r_available, run_r, simulate, tempdir, write_matrix
+from _common import Report, Target, best_of, r_available, run_alone, run_r, simulate, tempdir, write_matrix
 
 CASE = "case 1"
 B, K = 10_000, 20
@@ -215,9 +214,4 @@ def run(report: Report, *, repeats: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    rep = Report()
-    t0 = time.perf_counter()
-    run(rep)
-    for tg in rep.targets:
-        print(f"{tg.name}: {tg.value} {tg.unit} (target {tg.limit:g}) {'met' if tg.met else 'MISSED'}")
-    print(f"{time.perf_counter() - t0:.0f} s")
+    run_alone(run)

@@ -24,7 +24,7 @@ if __package__ in (None, ""):
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PYTHON, REPO, Report, Target, r_available, run_r, simulate, tempdir, write_matrix
+from _common import PYTHON, REPO, Report, Target, r_available, run_alone, run_r, simulate, tempdir, write_matrix
 
 CASE = "case 2"
 MEM_GB = 6  # ulimit -v for every subprocess
@@ -199,9 +199,4 @@ def _report_k1e5(report: Report, name: str, method: str, res: dict, ours: dict) 
 
 
 if __name__ == "__main__":
-    rep = Report()
-    t0 = time.perf_counter()
-    run(rep)
-    for tg in rep.targets:
-        print(f"{tg.name}: {tg.value} {tg.unit} (target {tg.limit:g}) {'met' if tg.met else 'MISSED'}")
-    print(f"{time.perf_counter() - t0:.0f} s")
+    run_alone(run)

@@ -11,7 +11,6 @@ Run alone: ``.venv/bin/python bench/case3_diagnostics.py``.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ if __package__ in (None, ""):
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Report, Target, r_available, run_r, run_snippet, simulate, tempdir, write_matrix
+from _common import Report, Target, r_available, run_alone, run_r, run_snippet, simulate, tempdir, write_matrix
 
 CASE = "case 3"
 TIMEOUT = 45.0
@@ -246,9 +245,4 @@ def run(report: Report) -> None:
 
 
 if __name__ == "__main__":
-    rep = Report()
-    t0 = time.perf_counter()
-    run(rep)
-    for tg in rep.targets:
-        print(f"{tg.name}: {tg.value} {tg.unit} (target {tg.limit:g}) {'met' if tg.met else 'MISSED'}")
-    print(f"{time.perf_counter() - t0:.0f} s")
+    run_alone(run)
