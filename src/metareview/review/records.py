@@ -163,7 +163,13 @@ def records_to_frame(records: Iterable[Record]) -> pd.DataFrame:
     return frame
 
 
-def _cell(value: Any) -> Any:
+def none_if_missing(value: Any) -> Any:
+    """*value*, or None when it is missing (None, NaN, ``pd.NA``, ``NaT``): a table cell as
+    a plain value.
+
+    >>> none_if_missing(float("nan")) is None, none_if_missing(""), none_if_missing(("a",))
+    (True, '', ('a',))
+    """
     if value is None:
         return None
     try:
@@ -196,7 +202,7 @@ def frame_to_records(frame: pd.DataFrame) -> tuple[Record, ...]:
         )
     out = []
     for i, row in enumerate(frame.loc[:, list(FRAME_COLUMNS)].itertuples(index=False), start=1):
-        values = {name: _cell(v) for name, v in zip(FRAME_COLUMNS, row)}
+        values = {name: none_if_missing(v) for name, v in zip(FRAME_COLUMNS, row)}
         for name in _LIST_FIELDS:
             text = values[name]
             values[name] = tuple(text.split(_SEP)) if text else ()

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from metareview.review.records import none_if_missing
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -22,15 +24,9 @@ _PAGES = re.compile(r"^\s*([^\s\-\u2013]+)\s*[-\u2013]\s*([^\s\-\u2013]+)\s*$")
 
 
 def _clean(value: Any) -> str | None:
+    value = none_if_missing(value)
     if value is None:
         return None
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     # A RIS value is one line: line breaks inside a field become single spaces.
     text = " ".join(str(value).split())
     return text or None
