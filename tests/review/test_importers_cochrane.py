@@ -4,11 +4,10 @@ are quoted), a CENTRAL record written out by hand, detection by content, and ref
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from typing import Any
 
-import pytest
-
-from metareview.errors import ImportFormatError, InputError
 from metareview.review.importers import FORMATS, detect_format, detect_text_format, read_records
 from metareview.review.importers.cochrane import looks_like_cochrane_text
 
@@ -48,20 +47,19 @@ CENTRAL = (
 )
 
 
-def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
+def _load_refusal_helpers() -> Any:
+    """test_importers_errors.py beside this file: its ``write`` (a file of text or bytes) and
+    ``refused`` (the ImportFormatError reading it raises, checked to name the file)."""
+    path = Path(__file__).parent / "test_importers_errors.py"
+    spec = importlib.util.spec_from_file_location("_importer_refusal_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def refused(path: Path, **kw) -> ImportFormatError:
-    with pytest.raises(ImportFormatError) as info:
-        read_records(path, **kw)
-    err = info.value
-    assert isinstance(err, InputError)
-    assert err.file == str(path)
-    assert str(path) in str(err)
-    return err
+_helpers = _load_refusal_helpers()
+write = _helpers.write
+refused = _helpers.refused
 
 
 def sample_lines() -> list[str]:
