@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any
 
 from metareview.review.importers import FORMATS, detect_format, detect_text_format, read_records
 from metareview.review.importers.cochrane import looks_like_cochrane_text
@@ -47,17 +46,14 @@ CENTRAL = (
 )
 
 
-def _load_refusal_helpers() -> Any:
-    """test_importers_errors.py beside this file: its ``write`` (a file of text or bytes) and
-    ``refused`` (the ImportFormatError reading it raises, checked to name the file)."""
-    path = Path(__file__).parent / "test_importers_errors.py"
-    spec = importlib.util.spec_from_file_location("_importer_refusal_helpers", path)
+def _load_helpers():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("_importer_helpers", Path(__file__).parent / "_importer_helpers.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
 
 
-_helpers = _load_refusal_helpers()
+_helpers = _load_helpers()
 write = _helpers.write
 refused = _helpers.refused
 

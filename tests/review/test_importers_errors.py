@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 from pathlib import Path
 
 import pytest
 
-from metareview.errors import ImportFormatError, InputError
+from metareview.errors import ImportFormatError
 from metareview.review.importers import FORMATS, detect_format, read_csv_records, read_records
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 
 
-def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
+def _load_helpers():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("_importer_helpers", Path(__file__).parent / "_importer_helpers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
-def refused(path: Path, **kw) -> ImportFormatError:
-    with pytest.raises(ImportFormatError) as info:
-        read_records(path, **kw)
-    err = info.value
-    assert isinstance(err, InputError)
-    assert err.file == str(path)
-    assert str(path) in str(err)
-    return err
+_helpers = _load_helpers()
+write = _helpers.write
+refused = _helpers.refused
 
 
 def test_truncated_ris(tmp_path):
