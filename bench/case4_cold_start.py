@@ -17,7 +17,7 @@ if __package__ in (None, ""):
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PYTHON, REPO, Report, Target, tempdir
+from _common import PYTHON, REPO, Report, Target, run_alone, tempdir
 
 CASE = "case 4"
 REPEATS = 5
@@ -74,7 +74,4 @@ def run(report: Report) -> None:
 
 
 if __name__ == "__main__":
-    rep = Report()
-    run(rep)
-    for tg in rep.targets:
-        print(f"{tg.name}: {tg.value} {tg.unit} (target {tg.limit:g}) {'met' if tg.met else 'MISSED'}")
+    run_alone(run, timed=False)

@@ -28,7 +28,7 @@ if __package__ in (None, ""):
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Report, Target
+from _common import Report, Target, run_alone
 
 CASE = "case 5"
 N, K, CHUNK = 1_000_000, 20, 20_000
@@ -119,7 +119,4 @@ def simulate_chunk_warmup() -> int:
 
 
 if __name__ == "__main__":
-    rep = Report()
-    run(rep)
-    for tg in rep.targets:
-        print(f"{tg.name}: {tg.value} {tg.unit} (target {tg.limit:g}) {'met' if tg.met else 'MISSED'}")
+    run_alone(run, timed=False)
