@@ -236,6 +236,17 @@ MEASURE_LABELS: dict[str, str] = {
 RATIO_MEASURES = frozenset({"OR", "PETO", "RR", "HR", "IRR", "ROM", "PLN"})
 
 
+def open_axes(*axes: Any, fontsize: float) -> None:
+    """The house finish of a data plot: tick labels at *fontsize*, no right or top spine
+    (axes given as None are skipped)."""
+    for ax in axes:
+        if ax is None:
+            continue
+        ax.tick_params(labelsize=fontsize)
+        for side in ("right", "top"):
+            ax.spines[side].set_visible(False)
+
+
 def measure_label(measure: str | None) -> str:
     """The axis label for a measure code (``"Estimate"`` when unknown or None).
 

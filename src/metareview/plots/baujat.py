@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import InputError
-from metareview.plots._style import PlotStyle, get_style, place_labels
+from metareview.plots._style import PlotStyle, get_style, open_axes, place_labels
 
 __all__ = ["baujat_plot"]
 
@@ -90,7 +90,5 @@ def baujat_plot(
         place_labels(ax, x, y, slab, st, order=shown, marker_radius_pt=marker_pt / 2 + 0.4)
     ax.set_xlabel("Contribution to overall heterogeneity (Q)", fontsize=fs + 1, fontfamily=st.family)
     ax.set_ylabel("Influence on overall result", fontsize=fs + 1, fontfamily=st.family)
-    ax.tick_params(labelsize=fs)
-    for side in ("right", "top"):
-        ax.spines[side].set_visible(False)
+    open_axes(ax, fontsize=fs)
     return fig if created else ax

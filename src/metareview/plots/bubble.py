@@ -25,6 +25,7 @@ from metareview.plots._style import (
     default_transf,
     get_style,
     measure_label,
+    open_axes,
     place_labels,
 )
 
@@ -136,7 +137,5 @@ def bubble_plot(
     ax.set_xlabel(xlabel if xlabel is not None else names[1], fontsize=fs + 1, fontfamily=st.family)
     ax.set_ylabel(ylabel if ylabel is not None else measure_label(getattr(res, "measure", None)),
                   fontsize=fs + 1, fontfamily=st.family)  # fmt: skip
-    ax.tick_params(labelsize=fs)
-    for side in ("right", "top"):
-        ax.spines[side].set_visible(False)
+    open_axes(ax, fontsize=fs)
     return fig if created else ax

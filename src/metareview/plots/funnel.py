@@ -34,6 +34,7 @@ from metareview.plots._style import (
     get_style,
     measure_label,
     null_value,
+    open_axes,
 )
 
 __all__ = ["funnel_plot"]
@@ -192,12 +193,10 @@ def funnel_plot(
     ticks, labels_ = axis_ticks(lo, hi, tf, st)
     ax.set_xticks(ticks)
     ax.set_xticklabels(labels_, fontsize=fs, fontfamily=st.family)
-    ax.tick_params(axis="both", labelsize=fs)
     ax.set_xlabel(xlabel if xlabel is not None else measure_label(measure), fontsize=fs + 1,
                   fontfamily=st.family)  # fmt: skip
     ax.set_ylabel("Standard error", fontsize=fs + 1, fontfamily=st.family)
-    for side in ("right", "top"):
-        ax.spines[side].set_visible(False)
+    open_axes(ax, fontsize=fs)
     if legend:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
                   prop={"family": st.family, "size": fs})  # fmt: skip

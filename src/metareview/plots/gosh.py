@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import InputError
-from metareview.plots._style import PlotStyle, axis_ticks, default_transf, get_style, measure_label
+from metareview.plots._style import PlotStyle, axis_ticks, default_transf, get_style, measure_label, open_axes
 
 __all__ = ["gosh_plot"]
 
@@ -118,13 +118,11 @@ def gosh_plot(
         ax.set_xlim(lo, hi)
     ax.set_xlabel(measure_label(measure), fontsize=fs + 1, fontfamily=st.family)
     ax.set_ylabel("I\u00b2 (%)", fontsize=fs + 1, fontfamily=st.family)
-    ax.tick_params(labelsize=fs)
+    open_axes(ax, fontsize=fs)
     if top is not None and right is not None:
         top.hist(est, bins=bins, color=st.square_color, gid="hist-estimate")
         right.hist(i2, bins=bins, orientation="horizontal", color=st.square_color, gid="hist-I2")
-        top.tick_params(labelbottom=False, labelsize=fs)
-        right.tick_params(labelleft=False, labelsize=fs)
-        for a in (ax, top, right):
-            for side in ("right", "top"):
-                a.spines[side].set_visible(False)
+        open_axes(top, right, fontsize=fs)
+        top.tick_params(labelbottom=False)
+        right.tick_params(labelleft=False)
     return ax.figure if created else ax

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from metareview.errors import InputError
-from metareview.plots._style import PlotStyle, get_style, measure_label, null_value
+from metareview.plots._style import PlotStyle, get_style, measure_label, null_value, open_axes
 from metareview.plots.forest import ForestPlot
 
 __all__ = ["cumulative_plot", "leave_one_out_plot", "ri_sensitivity_plot"]
@@ -231,11 +231,7 @@ def ri_sensitivity_plot(
                 a.axvline(assumed, color=st.pi_color, linestyle="--", linewidth=0.9, gid=gid)
     ax.set_ylabel(ylabel or f"{measure_label(measure)} ({_level_text(sens)} CI)", fontsize=fs + 1,
                   fontfamily=st.family)  # fmt: skip
-    for a in (ax, het_ax):
-        if a is not None:
-            a.tick_params(labelsize=fs)
-            for side in ("right", "top"):
-                a.spines[side].set_visible(False)
+    open_axes(ax, het_ax, fontsize=fs)
     if het_ax is not None:
         het_ax.plot(ri, frame["I2"].to_numpy(float), color="black", linewidth=1.0, marker="o",
                     markersize=2.5, gid="I2")  # fmt: skip
